@@ -1,0 +1,1 @@
+"""The outside world: storage, input formats, presentation, the command line."""

@@ -1,0 +1,288 @@
+"""The ``mailledger`` command line: the entry point that wires settings, storage and output."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import IO
+
+import click
+import eventsourcing.persistence
+import psycopg
+import structlog
+
+from adapters.input_errors import InputError, read_all, read_json_lines
+from adapters.listing import MessageFilter, list_messages
+from adapters.logging import configure_logging
+from adapters.presenters import (
+    dumps,
+    format_history,
+    format_list,
+    format_message,
+    history_json,
+    list_row_json,
+    message_json,
+)
+from adapters.providers.generic import GenericObservationIn
+from adapters.registrations import RegistrationIn
+from adapters.storage import (
+    DEFAULT_DATABASE_URL,
+    Database,
+    DatabaseUrlError,
+    open_ledger,
+    parse_database_url,
+)
+from domain.errors import MailledgerError
+from domain.identity import parse_message_reference
+from domain.kinds import EventKind, Outcome
+from domain.ledger import Ledger
+from domain.values import utc_now
+
+log = structlog.get_logger()
+
+_DATABASE_ERRORS = (
+    eventsourcing.persistence.OperationalError,
+    eventsourcing.persistence.InterfaceError,
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+)
+
+
+@contextmanager
+def user_errors(database: Database | None = None) -> Iterator[None]:
+    """Turn expected failures into one line on stderr and a non-zero exit."""
+    try:
+        yield
+    except (InputError, MailledgerError, DatabaseUrlError) as error:
+        raise click.ClickException(str(error)) from None
+    except _DATABASE_ERRORS as error:
+        where = database.display if database else "the database"
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
+        raise click.ClickException(
+            f"cannot use {where}: {first_line}; check --database or MAILLEDGER_DATABASE_URL"
+        ) from None
+
+
+@contextmanager
+def ledger_of(ctx: click.Context) -> Iterator[Ledger]:
+    """The Ledger on the database the command line names, closed afterwards."""
+    url: str = ctx.obj["database_url"]
+    database: Database | None = None
+    with user_errors(database):
+        database = parse_database_url(url)
+    with user_errors(database):
+        ledger = open_ledger(database)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+
+def _source_name(stream: IO[str]) -> str:
+    name = getattr(stream, "name", "-")
+    return "stdin" if name in ("-", "<stdin>") else str(name)
+
+
+def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset; add one, e.g. 'Z' or '+01:00'")
+    return moment
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database",
+    "database_url",
+    envvar="MAILLEDGER_DATABASE_URL",
+    default=DEFAULT_DATABASE_URL,
+    show_default=True,
+    help="sqlite:///path or postgresql://user:pass@host:port/db (env MAILLEDGER_DATABASE_URL).",
+)
+@click.option(
+    "--log-level",
+    envvar="MAILLEDGER_LOG_LEVEL",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Log lines on stderr at this level and above (env MAILLEDGER_LOG_LEVEL).",
+)
+@click.pass_context
+def main(ctx: click.Context, database_url: str, log_level: str) -> None:
+    """mailledger: did the e-mail arrive? Every provider event, recorded once, replayable."""
+    configure_logging(log_level)
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.pass_context
+def register(ctx: click.Context, file: IO[str]) -> None:
+    """Register sends: JSON lines, one send each; the whole file or nothing."""
+    source = _source_name(file)
+    with user_errors():
+        sends = read_all(read_json_lines(file, source, RegistrationIn, RegistrationIn.to_send))
+    with ledger_of(ctx) as ledger:
+        results = ledger.register(sends)
+    for send, result in zip(sends, results, strict=True):
+        click.echo(
+            dumps(
+                {
+                    "id": result.message_id,
+                    "external_ref": send.external_ref,
+                    "duplicate": result.duplicate,
+                }
+            )
+        )
+    log.info(
+        "registrations.recorded",
+        source=source,
+        sends=len(sends),
+        duplicates=sum(r.duplicate for r in results),
+    )
+
+
+@main.command()
+@click.option(
+    "--provider",
+    type=click.Choice(["generic"]),
+    required=True,
+    help="The format of the input; 'generic' is mailledger's own JSON lines.",
+)
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.pass_context
+def ingest(ctx: click.Context, provider: str, file: IO[str]) -> None:
+    """Record provider events; the whole file or nothing, duplicates ignored."""
+    source = _source_name(file)
+    with user_errors():
+        observations = read_all(
+            read_json_lines(file, source, GenericObservationIn, GenericObservationIn.to_observation)
+        )
+    with ledger_of(ctx) as ledger:
+        results = ledger.record(observations)
+    for observation, result in zip(observations, results, strict=True):
+        click.echo(
+            dumps(
+                {
+                    "id": result.message_id,
+                    "recipient": observation.recipient,
+                    "kind": observation.kind,
+                    "raw_type": observation.raw_type,
+                    "duplicate": result.duplicate,
+                }
+            )
+        )
+    log.info(
+        "observations.recorded",
+        source=source,
+        provider=provider,
+        observations=len(observations),
+        duplicates=sum(r.duplicate for r in results),
+    )
+
+
+@main.command()
+@click.argument("message")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.pass_context
+def show(ctx: click.Context, message: str, as_json: bool) -> None:
+    """Show a message (UUID or PROVIDER:PROVIDER_MESSAGE_ID) and each recipient's timeline."""
+    with user_errors():
+        message_id = parse_message_reference(message)
+    with ledger_of(ctx) as ledger:
+        state = ledger.get_message(message_id, reference=message)
+    click.echo(dumps(message_json(state)) if as_json else format_message(state))
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Every message, not only failed ones.")
+@click.option(
+    "--failed",
+    "failed_only",
+    is_flag=True,
+    help="Only messages where a recipient failed (the default).",
+)
+@click.option("--dossier", help="Only this dossier's messages.")
+@click.option(
+    "--status",
+    type=click.Choice([k.value for k in EventKind]),
+    help="Only messages with a recipient in this status.",
+)
+@click.option(
+    "--outcome",
+    type=click.Choice([o.value for o in Outcome]),
+    help="Only messages with this outcome.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@click.pass_context
+def messages(
+    ctx: click.Context,
+    show_all: bool,
+    failed_only: bool,
+    dossier: str | None,
+    status: str | None,
+    outcome: str | None,
+    as_json: bool,
+) -> None:
+    """The sent-mail list, newest first: failed messages by default, --all for every one."""
+    if show_all and failed_only:
+        raise click.UsageError("--all and --failed exclude each other")
+    message_filter = MessageFilter(
+        failed_only=not show_all,
+        dossier_id=dossier,
+        status=EventKind(status) if status else None,
+        outcome=Outcome(outcome) if outcome else None,
+    )
+    with ledger_of(ctx) as ledger:
+        states = list_messages(ledger, message_filter)
+    if as_json:
+        click.echo(dumps([list_row_json(s) for s in states]))
+    else:
+        click.echo(format_list(states, utc_now().astimezone()))
+
+
+@main.command()
+@click.argument("message")
+@click.option(
+    "--at", callback=_parse_time, help="State as the ledger knew it at this ISO-8601 time."
+)
+@click.option("--version", type=click.IntRange(min=1), help="State at this version of the message.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.pass_context
+def history(
+    ctx: click.Context, message: str, at: datetime | None, version: int | None, as_json: bool
+) -> None:
+    """For auditors: every stored event in log order, or the state at a time or version."""
+    if at is not None and version is not None:
+        raise click.UsageError("--at and --version exclude each other")
+    with user_errors():
+        message_id = parse_message_reference(message)
+    with ledger_of(ctx) as ledger:
+        if at is None and version is None:
+            rows = history_json(ledger.get_history(message_id, reference=message))
+            click.echo(dumps(rows) if as_json else format_history(rows))
+            return
+        state = ledger.get_message_at(message_id, version=version, at=at, reference=message)
+    click.echo(dumps(message_json(state)) if as_json else format_message(state))
+
+
+def _register_subcommands() -> None:
+    # Imported here so `mailledger --help` stays fast and the modules stay independent.
+    from adapters.bench.cli import bench
+    from adapters.demo import demo
+
+    main.add_command(demo)
+    main.add_command(bench)
+
+
+_register_subcommands()

@@ -1,0 +1,1 @@
+"""Provider formats: each turns what a provider posts into normalised observations."""

@@ -1,0 +1,62 @@
+"""The registration format: one JSON object per send, as ``mailledger register`` reads it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.values import Recipient, RecipientType, Send, normalise_address
+
+
+class RecipientIn(BaseModel):
+    """A recipient given with its type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address: str
+    type: Literal["to", "cc", "bcc"] = "to"
+
+
+class RegistrationIn(BaseModel):
+    """One send, as the platform registers it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tenant: str = Field(min_length=1)
+    external_ref: str = Field(min_length=1)
+    dossier_id: str | None = None
+    category: str | None = None
+    subject: str = ""
+    sender: str = ""
+    recipients: list[str | RecipientIn] = Field(min_length=1)
+    provider: str | None = None
+    provider_message_id: str | None = None
+    sent_at: AwareDatetime
+    tags: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+    def to_send(self) -> Send:
+        """The domain's Send, with addresses normalised."""
+        recipients = tuple(
+            Recipient(normalise_address(r, f"recipients.{i}"))
+            if isinstance(r, str)
+            else Recipient(
+                normalise_address(r.address, f"recipients.{i}.address"), RecipientType(r.type)
+            )
+            for i, r in enumerate(self.recipients)
+        )
+        return Send(
+            tenant=self.tenant,
+            external_ref=self.external_ref,
+            recipients=recipients,
+            sent_at=self.sent_at,
+            provider=self.provider,
+            provider_message_id=self.provider_message_id,
+            dossier_id=self.dossier_id,
+            category=self.category,
+            subject=self.subject,
+            sender=self.sender,
+            tags=tuple(self.tags),
+            error=self.error,
+        )

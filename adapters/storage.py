@@ -1,0 +1,83 @@
+"""Opens the Ledger on the database a URL names, through eventsourcing's own recorders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from domain.ledger import Ledger
+
+DEFAULT_DATABASE_URL = "sqlite:///mailledger.sqlite"
+"""The embedded default: a SQLite file in the current directory."""
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL is not one mailledger can open."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed database URL and the eventsourcing environment it stands for."""
+
+    url: str
+    env: dict[str, str]
+
+    @property
+    def is_postgres(self) -> bool:
+        """True for PostgreSQL, False for the embedded SQLite."""
+        return self.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+
+    @property
+    def display(self) -> str:
+        """The URL without its password, fit for messages and logs."""
+        return redact(self.url)
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def parse_database_url(url: str) -> Database:
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or ``postgresql://…``."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if not path:
+            raise DatabaseUrlError(f"{url!r} names no file; use sqlite:///path/to/file.sqlite")
+        if path != ":memory:" and not Path(path).parent.exists():
+            raise DatabaseUrlError(
+                f"{url!r}: folder {str(Path(path).parent)!r} does not exist; create it first"
+            )
+        return Database(url, {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise DatabaseUrlError(
+                f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }
+        query = parse_qs(parts.query)
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][-1]
+        return Database(url, env)
+    raise DatabaseUrlError(
+        f"{redact(url)!r} is not a database URL; use sqlite:///path or postgresql://user@host/db"
+    )
+
+
+def open_ledger(database: Database) -> Ledger:
+    """The Ledger on that database, its tables created when missing."""
+    return Ledger(env=database.env)

@@ -1,0 +1,4 @@
+"""The mailledger domain: messages, their provider events, and the state derived from them.
+
+Imports only the standard library and ``eventsourcing``.
+"""

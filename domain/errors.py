@@ -1,0 +1,51 @@
+"""Errors the domain raises; each names what was wrong and what to do."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class MailledgerError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class InvalidObservationError(MailledgerError, ValueError):
+    """An observation or a send is missing a field or holds an ill-typed value."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"field '{field}': {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class UnknownMessageError(MailledgerError, LookupError):
+    """No message with this id has been recorded."""
+
+    def __init__(self, message_id: UUID, reference: str | None = None) -> None:
+        shown = (
+            f"{reference} ({message_id})"
+            if reference and reference != str(message_id)
+            else str(message_id)
+        )
+        super().__init__(f"no message {shown} has been recorded")
+        self.message_id = message_id
+
+
+class RegistrationConflictError(MailledgerError):
+    """A message was registered again with details that differ from its first registration."""
+
+    def __init__(self, message_id: UUID, fields: list[str]) -> None:
+        super().__init__(
+            f"message {message_id} is already registered with different {', '.join(fields)}; "
+            "a registration cannot be changed once recorded"
+        )
+        self.message_id = message_id
+        self.fields = fields
+
+
+class UnknownVersionError(MailledgerError, LookupError):
+    """The message has no such version."""
+
+    def __init__(self, message_id: UUID, version: int, latest: int) -> None:
+        super().__init__(f"message {message_id} has versions 1 to {latest}, not {version}")
+        self.message_id = message_id

@@ -1,0 +1,279 @@
+"""The Message aggregate: one send through one provider, and every event about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import RegistrationConflictError
+from domain.identity import PLATFORM, message_id, platform_message_id
+from domain.kinds import EventKind, Outcome
+from domain.state import RecipientState, derive_recipient_state, last_status, roll_up
+from domain.values import Fact, Observation, Recipient, RecipientType, Send
+
+
+@dataclass(frozen=True)
+class MessageState:
+    """A message as its events say it is now (or was, at a past version)."""
+
+    id: UUID
+    provider: str
+    provider_message_id: str
+    registration: Send | None
+    recipients: tuple[RecipientState, ...]
+    outcome: Outcome
+    last_status: EventKind
+    sent_at: datetime | None
+    version: int
+
+    @property
+    def failed(self) -> bool:
+        """True when any recipient failed: what the sent-mail log shows by default."""
+        return self.outcome in (Outcome.ALERT, Outcome.ERROR)
+
+
+class Message(Aggregate):
+    """Created on first contact from either side: a registration or a provider event."""
+
+    @staticmethod
+    def create_id(provider: str, provider_message_id: str) -> UUID:
+        """The same id the registration and every provider event compute."""
+        if provider == PLATFORM:
+            tenant, _, external_ref = provider_message_id.partition(":")
+            return platform_message_id(tenant, external_ref)
+        return message_id(provider, provider_message_id)
+
+    class Created(Aggregate.Created):
+        """The ledger first heard of this message."""
+
+        provider: str
+        provider_message_id: str
+
+    def __init__(self, provider: str, provider_message_id: str) -> None:
+        self.provider = provider
+        self.provider_message_id = provider_message_id
+        self.registration_payload: dict[str, Any] | None = None
+        self.facts: dict[str, dict[str, Fact]] = {}
+
+    class Registered(Aggregate.Event):
+        """The platform said what it sent, to whom, about which dossier."""
+
+        personal_data: ClassVar[tuple[str, ...]] = ("recipients", "subject", "sender")
+
+        tenant: str
+        external_ref: str
+        dossier_id: str | None
+        category: str | None
+        subject: str
+        sender: str
+        recipients: list[dict[str, str]]
+        provider: str | None
+        provider_message_id: str | None
+        sent_at: datetime
+        tags: list[str]
+        error: str | None
+
+        def apply(self, aggregate: Message) -> None:
+            aggregate.registration_payload = registration_payload_of(self)
+
+    class Observed(Aggregate.Event):
+        """A provider event about one recipient; subclasses name the normalised kind."""
+
+        kind: ClassVar[EventKind]
+        personal_data: ClassVar[tuple[str, ...]] = ("recipient", "details")
+
+        recipient: str
+        occurred_at: datetime
+        event_id: str
+        raw_type: str
+        details: dict[str, Any]
+        metadata: dict[str, str]
+
+        def apply(self, aggregate: Message) -> None:
+            aggregate.facts.setdefault(self.recipient, {})[self.event_id] = Fact(
+                kind=self.kind,
+                occurred_at=self.occurred_at,
+                event_id=self.event_id,
+                raw_type=self.raw_type,
+                details=self.details,
+                metadata=self.metadata,
+            )
+
+    class Queued(Observed):
+        kind = EventKind.QUEUED
+
+    class Sent(Observed):
+        kind = EventKind.SENT
+
+    class Deferred(Observed):
+        kind = EventKind.DEFERRED
+
+    class SoftBounced(Observed):
+        kind = EventKind.SOFT_BOUNCE
+
+    class Delivered(Observed):
+        kind = EventKind.DELIVERED
+
+    class Opened(Observed):
+        kind = EventKind.OPENED
+
+    class Clicked(Observed):
+        kind = EventKind.CLICKED
+
+    class Unsubscribed(Observed):
+        kind = EventKind.UNSUBSCRIBED
+
+    class MarkedAsSpam(Observed):
+        kind = EventKind.SPAM
+
+    class Blocked(Observed):
+        kind = EventKind.BLOCKED
+
+    class FoundInvalid(Observed):
+        kind = EventKind.INVALID_EMAIL
+
+    class HardBounced(Observed):
+        kind = EventKind.HARD_BOUNCE
+
+    class Failed(Observed):
+        kind = EventKind.ERROR
+
+    def observe(self, observation: Observation) -> bool:
+        """Record a provider event; False, recording nothing, when it was already recorded."""
+        fact = observation.fact()
+        if fact.event_id in self.facts.get(observation.recipient, {}):
+            return False
+        self.trigger_event(
+            OBSERVED_EVENTS[fact.kind],
+            recipient=observation.recipient,
+            occurred_at=fact.occurred_at,
+            event_id=fact.event_id,
+            raw_type=fact.raw_type,
+            details=dict(fact.details),
+            metadata=dict(fact.metadata),
+        )
+        return True
+
+    def register(self, send: Send) -> bool:
+        """Record the platform's registration; False when the same one was already recorded."""
+        payload = payload_of_send(send)
+        if self.registration_payload is not None:
+            differing = sorted(
+                key for key, value in payload.items() if self.registration_payload.get(key) != value
+            )
+            if differing:
+                raise RegistrationConflictError(self.id, differing)
+            return False
+        self.trigger_event(self.Registered, **payload)
+        return True
+
+    @property
+    def registration(self) -> Send | None:
+        """The platform's registration of this send, if it arrived."""
+        if self.registration_payload is None:
+            return None
+        return send_of_payload(self.registration_payload)
+
+    def state(self) -> MessageState:
+        """Recipient states and outcome, derived from the set of facts."""
+        send = self.registration
+        refused = send is not None and send.refused
+        addressed = {r.address: r.type for r in send.recipients} if send else {}
+        observed_only = sorted(set(self.facts) - set(addressed))
+        recipients = tuple(
+            derive_recipient_state(
+                address,
+                addressed.get(address, RecipientType.TO),
+                self.facts.get(address, {}).values(),
+                refused=refused,
+            )
+            for address in [*addressed, *observed_only]
+        )
+        first_seen = min((r.facts[0].occurred_at for r in recipients if r.facts), default=None)
+        return MessageState(
+            id=self.id,
+            provider=self.provider,
+            provider_message_id=self.provider_message_id,
+            registration=send,
+            recipients=recipients,
+            outcome=roll_up(recipients, refused=refused),
+            last_status=last_status(recipients, refused=refused),
+            sent_at=send.sent_at if send else first_seen,
+            version=self.version,
+        )
+
+
+OBSERVED_EVENTS: dict[EventKind, type[Message.Observed]] = {
+    cls.kind: cls
+    for cls in (
+        Message.Queued,
+        Message.Sent,
+        Message.Deferred,
+        Message.SoftBounced,
+        Message.Delivered,
+        Message.Opened,
+        Message.Clicked,
+        Message.Unsubscribed,
+        Message.MarkedAsSpam,
+        Message.Blocked,
+        Message.FoundInvalid,
+        Message.HardBounced,
+        Message.Failed,
+    )
+}
+"""One event class per normalised kind; their import paths are stored, so never rename them."""
+
+
+REGISTRATION_FIELDS = tuple(
+    f.name
+    for f in fields(Message.Registered)
+    if f.name not in {f.name for f in fields(Message.Event)}
+)
+"""Names of the Registered event's own fields, in declaration order."""
+
+
+def payload_of_send(send: Send) -> dict[str, Any]:
+    """The Registered event's fields for a send."""
+    return {
+        "tenant": send.tenant,
+        "external_ref": send.external_ref,
+        "dossier_id": send.dossier_id,
+        "category": send.category,
+        "subject": send.subject,
+        "sender": send.sender,
+        "recipients": [{"address": r.address, "type": r.type.value} for r in send.recipients],
+        "provider": send.provider,
+        "provider_message_id": send.provider_message_id,
+        "sent_at": send.sent_at,
+        "tags": list(send.tags),
+        "error": send.error,
+    }
+
+
+def registration_payload_of(event: Message.Registered) -> dict[str, Any]:
+    """The fields of a stored Registered event, as payload_of_send gives them."""
+    return {name: getattr(event, name) for name in REGISTRATION_FIELDS}
+
+
+def send_of_payload(payload: dict[str, Any]) -> Send:
+    """The Send a registration payload describes."""
+    return Send(
+        tenant=payload["tenant"],
+        external_ref=payload["external_ref"],
+        recipients=tuple(
+            Recipient(r["address"], RecipientType(r["type"])) for r in payload["recipients"]
+        ),
+        sent_at=payload["sent_at"],
+        provider=payload["provider"],
+        provider_message_id=payload["provider_message_id"],
+        dossier_id=payload["dossier_id"],
+        category=payload["category"],
+        subject=payload["subject"],
+        sender=payload["sender"],
+        tags=tuple(payload["tags"]),
+        error=payload["error"],
+    )

@@ -1,0 +1,240 @@
+"""Value objects: what a platform sends and what a provider observes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from domain.errors import InvalidObservationError
+from domain.identity import (
+    message_id,
+    normalise_provider,
+    normalise_provider_message_id,
+    platform_message_id,
+)
+from domain.kinds import EventKind
+
+MAX_ADDRESS_LENGTH = 320
+_RESERVED_KEYS = frozenset({"_type_", "_data_"})
+
+
+class RecipientType(StrEnum):
+    """How a recipient was addressed."""
+
+    TO = "to"
+    CC = "cc"
+    BCC = "bcc"
+
+
+def normalise_address(raw: str, field_name: str = "recipient") -> str:
+    """An e-mail address trimmed and lower-cased, as providers report it back."""
+    address = raw.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if (
+        not at
+        or not local
+        or not domain
+        or len(address) > MAX_ADDRESS_LENGTH
+        or any(ch.isspace() for ch in address)
+    ):
+        raise InvalidObservationError(field_name, f"{raw!r} is not an e-mail address")
+    return address
+
+
+def aware_utc(value: datetime, field_name: str) -> datetime:
+    """The instant in UTC; a time without offset is refused rather than guessed."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidObservationError(
+            field_name, f"{value.isoformat()} has no UTC offset; add one, e.g. 'Z' or '+01:00'"
+        )
+    return value.astimezone(UTC)
+
+
+def check_details(details: Mapping[str, Any], field_name: str = "details") -> dict[str, Any]:
+    """A JSON-safe copy of provider details; keys the event store's codec reserves are refused."""
+    _check_json_value(details, field_name)
+    return dict(details)
+
+
+def _check_json_value(value: Any, path: str) -> None:
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidObservationError(path, f"{value!r} is not a finite number")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_json_value(item, f"{path}[{index}]")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidObservationError(path, f"key {key!r} is not a string")
+            # The stored-event codec reads an object with these keys as a typed value.
+            if key in _RESERVED_KEYS:
+                raise InvalidObservationError(f"{path}.{key}", "this key is reserved")
+            _check_json_value(item, f"{path}.{key}")
+        return
+    raise InvalidObservationError(path, f"{type(value).__name__} is not a JSON value")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee of a send."""
+
+    address: str
+    type: RecipientType = RecipientType.TO
+
+
+@dataclass(frozen=True)
+class Send:
+    """A platform's registration of one e-mail it sent (or tried to send)."""
+
+    tenant: str
+    external_ref: str
+    recipients: tuple[Recipient, ...]
+    sent_at: datetime
+    provider: str | None = None
+    provider_message_id: str | None = None
+    dossier_id: str | None = None
+    category: str | None = None
+    subject: str = ""
+    sender: str = ""
+    tags: tuple[str, ...] = ()
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tenant.strip():
+            raise InvalidObservationError("tenant", "must not be empty")
+        if not self.external_ref.strip():
+            raise InvalidObservationError("external_ref", "must not be empty")
+        if not self.recipients:
+            raise InvalidObservationError("recipients", "a send needs at least one recipient")
+        object.__setattr__(self, "sent_at", aware_utc(self.sent_at, "sent_at"))
+        if self.provider_message_id is None:
+            if self.error is None:
+                raise InvalidObservationError(
+                    "provider_message_id",
+                    "missing; a send the provider refused has no id but must carry an 'error'",
+                )
+            return
+        if self.provider is None:
+            raise InvalidObservationError("provider", "required with a provider_message_id")
+        provider = normalise_provider(self.provider)
+        object.__setattr__(self, "provider", provider)
+        object.__setattr__(
+            self,
+            "provider_message_id",
+            normalise_provider_message_id(provider, self.provider_message_id),
+        )
+
+    @property
+    def refused(self) -> bool:
+        """True when no provider accepted the send."""
+        return self.provider_message_id is None
+
+    @property
+    def message_id(self) -> UUID:
+        """The aggregate id this send is recorded under."""
+        if self.provider is None or self.provider_message_id is None:
+            return platform_message_id(self.tenant, self.external_ref)
+        return message_id(self.provider, self.provider_message_id)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One provider event about one recipient, as the message keeps it."""
+
+    kind: EventKind
+    occurred_at: datetime
+    event_id: str
+    raw_type: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def sort_key(self) -> tuple[datetime, int, str]:
+        """Provider time, then the fixed rank of kinds, then the event id: never arrival order."""
+        return (self.occurred_at, self.kind.rank, self.event_id)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A normalised provider event: one fact about one recipient of one message."""
+
+    provider: str
+    provider_message_id: str
+    recipient: str
+    kind: EventKind
+    occurred_at: datetime
+    event_id: str | None = None
+    raw_type: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        provider = normalise_provider(self.provider)
+        object.__setattr__(self, "provider", provider)
+        object.__setattr__(
+            self,
+            "provider_message_id",
+            normalise_provider_message_id(provider, self.provider_message_id),
+        )
+        object.__setattr__(self, "recipient", normalise_address(self.recipient))
+        object.__setattr__(self, "kind", EventKind(self.kind))
+        object.__setattr__(self, "occurred_at", aware_utc(self.occurred_at, "occurred_at"))
+        object.__setattr__(self, "details", check_details(self.details))
+        object.__setattr__(self, "metadata", dict(self.metadata))
+        if self.raw_type is None:
+            object.__setattr__(self, "raw_type", self.kind.value)
+        if self.event_id is None or not self.event_id.strip():
+            object.__setattr__(self, "event_id", self.content_hash())
+
+    @property
+    def message_id(self) -> UUID:
+        """The aggregate id this observation is recorded under."""
+        return message_id(self.provider, self.provider_message_id)
+
+    def content_hash(self) -> str:
+        """Stands in for the provider's event id when it sends none.
+
+        The recipient is left out on purpose: duplicates are detected per recipient anyway,
+        and a plain hash over an address could be reversed with a dictionary after erasure.
+        """
+        canonical = json.dumps(
+            [
+                self.provider,
+                self.provider_message_id,
+                self.kind.value,
+                self.occurred_at.isoformat(),
+                self.raw_type or self.kind.value,
+                self.details,
+            ],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+    def fact(self) -> Fact:
+        """What the message keeps of this observation."""
+        return Fact(
+            kind=self.kind,
+            occurred_at=self.occurred_at,
+            event_id=self.event_id or self.content_hash(),
+            raw_type=self.raw_type or self.kind.value,
+            details=self.details,
+            metadata=self.metadata,
+        )
+
+
+def utc_now() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
