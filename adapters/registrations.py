@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from domain.values import Recipient, RecipientType, Send, normalise_address
 
 
 class RecipientIn(BaseModel):
-    """A recipient given with its type."""
+    """A recipient: a bare address (a "to"), or an object with its type."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     address: str
     type: Literal["to", "cc", "bcc"] = "to"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_address(cls, value: Any) -> Any:
+        return {"address": value} if isinstance(value, str) else value
 
 
 class RegistrationIn(BaseModel):
@@ -29,7 +34,7 @@ class RegistrationIn(BaseModel):
     category: str | None = None
     subject: str = ""
     sender: str = ""
-    recipients: list[str | RecipientIn] = Field(min_length=1)
+    recipients: list[RecipientIn] = Field(min_length=1)
     provider: str | None = None
     provider_message_id: str | None = None
     sent_at: AwareDatetime
@@ -39,11 +44,7 @@ class RegistrationIn(BaseModel):
     def to_send(self) -> Send:
         """The domain's Send, with addresses normalised."""
         recipients = tuple(
-            Recipient(normalise_address(r, f"recipients.{i}"))
-            if isinstance(r, str)
-            else Recipient(
-                normalise_address(r.address, f"recipients.{i}.address"), RecipientType(r.type)
-            )
+            Recipient(normalise_address(r.address, f"recipients.{i}"), RecipientType(r.type))
             for i, r in enumerate(self.recipients)
         )
         return Send(

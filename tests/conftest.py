@@ -1,0 +1,87 @@
+"""Shared test set-up: hypothesis profiles and builders of sends and observations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from adapters.storage import open_ledger, parse_database_url
+from domain.kinds import EventKind
+from domain.ledger import Ledger
+from domain.values import Observation, Recipient, Send
+
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def a_send(
+    *addresses: str,
+    provider: str = "sendgrid",
+    provider_message_id: str | None = "msg-1",
+    tenant: str = "acme",
+    external_ref: str = "inv-1",
+    dossier_id: str | None = "DOS-1",
+    error: str | None = None,
+    sent_at: datetime = T0,
+) -> Send:
+    """A registration of one send to the given addresses."""
+    return Send(
+        tenant=tenant,
+        external_ref=external_ref,
+        recipients=tuple(Recipient(a) for a in (addresses or ("ana@example.com",))),
+        sent_at=sent_at,
+        provider=provider if provider_message_id else None,
+        provider_message_id=provider_message_id,
+        dossier_id=dossier_id,
+        subject="Invoice 1",
+        sender="billing@acme.example",
+        error=error,
+    )
+
+
+def an_observation(
+    kind: EventKind,
+    minutes: float,
+    recipient: str = "ana@example.com",
+    *,
+    provider: str = "sendgrid",
+    provider_message_id: str = "msg-1",
+    event_id: str | None = None,
+    details: dict[str, object] | None = None,
+) -> Observation:
+    """A provider event ``minutes`` after T0."""
+    return Observation(
+        provider=provider,
+        provider_message_id=provider_message_id,
+        recipient=recipient,
+        kind=kind,
+        occurred_at=T0 + timedelta(minutes=minutes),
+        event_id=event_id,
+        details=details or {},
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    url: str = request.getfixturevalue("fresh_postgres_url")
+    return url
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    """A Ledger on an empty database of each kind."""
+    with open_ledger(parse_database_url(database_url)) as opened:
+        yield opened
