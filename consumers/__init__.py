@@ -1,0 +1,1 @@
+"""Process entry points: one composition root per long-running process."""

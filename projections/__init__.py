@@ -1,0 +1,1 @@
+"""Read models built from the Ledger's events (the sent-mail list, timelines, dossiers)."""
