@@ -1,19 +1,73 @@
-"""Shared test set-up: hypothesis profiles and builders of sends and observations."""
+"""Shared test set-up: the real services, hypothesis profiles, builders of sends and events.
+
+`./scripts/test` starts PostgreSQL and Kafka and exports their addresses; to run pytest by hand:
+
+    scripts/services.sh start && source .services/env && pytest
+
+A missing address fails the test (it never skips): a green run means the services were used.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from psycopg import sql
 
 from adapters.storage import open_ledger, parse_database_url
 from domain.kinds import EventKind
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, Send
+
+POSTGRES_URL_VARIABLE = "MAILLEDGER_TEST_POSTGRES_URL"
+KAFKA_BOOTSTRAP_VARIABLE = "MAILLEDGER_TEST_KAFKA_BOOTSTRAP"
+
+
+def _required_environment(name: str, service: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        pytest.fail(
+            f"{name} is not set, so there is no {service} to test against. Run the tests with "
+            "`./scripts/test`, or start the services with `scripts/services.sh start` and "
+            "`source .services/env` before running pytest.",
+            pytrace=False,
+        )
+    return value
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the test PostgreSQL 15 (database `mailledger`, a role that may create databases)."""
+    return _required_environment(POSTGRES_URL_VARIABLE, "PostgreSQL")
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """URL (``postgresql://...``) of a new, empty database only this test uses; dropped after."""
+    name = f"mailledger_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlsplit(postgres_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """`host:port` of the test Kafka broker (KRaft, one node, topics auto-created)."""
+    return _required_environment(KAFKA_BOOTSTRAP_VARIABLE, "Kafka broker")
+
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
