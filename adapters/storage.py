@@ -26,7 +26,7 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         """True for PostgreSQL, False for the embedded SQLite."""
-        return self.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        return "POSTGRES_DBNAME" in self.env
 
     @property
     def display(self) -> str:
@@ -61,7 +61,7 @@ def parse_database_url(url: str) -> Database:
                 f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
             )
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "adapters.postgres_batch:BatchPostgresFactory",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),

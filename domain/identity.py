@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from domain.errors import InvalidObservationError
@@ -40,8 +41,9 @@ def normalise_provider_message_id(provider: str, raw: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)
 def message_id(provider: str, provider_message_id: str) -> UUID:
-    """The aggregate id of one send through one provider."""
+    """The aggregate id of one send through one provider (cached: a batch repeats them)."""
     name = normalise_provider(provider)
     return uuid5(NAMESPACE, f"{name}:{normalise_provider_message_id(name, provider_message_id)}")
 

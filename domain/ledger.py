@@ -5,17 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.compressor import ZlibCompressor
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Tracking
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    StoredEvent,
+    Tracking,
+)
 from eventsourcing.utils import get_topic
 
 from domain.errors import UnknownMessageError, UnknownVersionError
 from domain.message import Message, MessageState
-from domain.transcodings import FactAsDict
+from domain.transcodings import FactAsList
 from domain.values import Observation, Send
 
 T = TypeVar("T", Observation, Send)
@@ -25,6 +36,15 @@ SNAPSHOT_INTERVAL = 100
 
 MAX_CONFLICT_RETRIES = 5
 """How often a batch is reloaded and retried when another writer appended to one of its messages."""
+
+
+@runtime_checkable
+class BatchReader(Protocol):
+    """A recorder that reads many aggregates per query (see the PostgreSQL adapter)."""
+
+    def select_latest(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]: ...
+
+    def select_after(self, positions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]: ...
 
 
 @dataclass(frozen=True)
@@ -43,15 +63,30 @@ class Ledger(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(FactAsDict())
+        transcoder.register(FactAsList())
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Snapshots compressed, encrypted like the events.
+
+        PostgreSQL hands bytea to the client as hex text, so fetching a long message's
+        uncompressed snapshot costs more than inflating a compressed one.
+        """
+        mapper = self.mapper
+        if mapper.compressor is None:
+            mapper = type(mapper)(
+                transcoder=mapper.transcoder, compressor=ZlibCompressor(), cipher=mapper.cipher
+            )
+        return self.factory.event_store(
+            mapper=mapper, recorder=self.factory.aggregate_recorder(purpose="snapshots")
+        )
 
     def register(
         self, sends: Sequence[Send], *, tracking: Tracking | None = None
     ) -> list[Recorded]:
         """Record sends in one transaction; a send already registered identically is a duplicate."""
 
-        def apply(message: Message, send: Send) -> bool:
-            return message.register(send)
+        def apply(message: Message, send: Send, recorded_at: datetime) -> bool:
+            return message.register(send, recorded_at=recorded_at)
 
         return self._apply_batch(
             [(s.message_id, *self._identity_of_send(s), s) for s in sends], apply, tracking
@@ -62,8 +97,8 @@ class Ledger(Application[UUID]):
     ) -> list[Recorded]:
         """Record provider events in one transaction; duplicates record nothing."""
 
-        def apply(message: Message, observation: Observation) -> bool:
-            return message.observe(observation)
+        def apply(message: Message, observation: Observation, recorded_at: datetime) -> bool:
+            return message.observe(observation, recorded_at=recorded_at)
 
         return self._apply_batch(
             [(o.message_id, o.provider, o.provider_message_id, o) for o in observations],
@@ -130,6 +165,37 @@ class Ledger(Application[UUID]):
             raise UnknownMessageError(message_id, reference) from None
         return message
 
+    def _load_many(self, message_ids: Sequence[UUID]) -> dict[UUID, Message]:
+        """The recorded messages among these ids, in two queries where the recorder can."""
+        if not isinstance(self.recorder, BatchReader):
+            found: dict[UUID, Message] = {}
+            for message_id in message_ids:
+                try:
+                    found[message_id] = self.repository.get(message_id)
+                except AggregateNotFoundError:
+                    continue
+            return found
+        history: dict[UUID, list[Any]] = {message_id: [] for message_id in message_ids}
+        if self.snapshots is not None and isinstance(self.snapshots.recorder, BatchReader):
+            for stored in self.snapshots.recorder.select_latest(message_ids):
+                snapshot = self.snapshots.mapper.to_domain_event(stored)
+                history[snapshot.originator_id].append(snapshot)
+        positions = [
+            (i, events[0].originator_version if events else 0) for i, events in history.items()
+        ]
+        for stored in self.recorder.select_after(positions):
+            event = self.mapper.to_domain_event(stored)
+            history[event.originator_id].append(event)
+        loaded: dict[UUID, Message] = {}
+        for message_id, events in history.items():
+            message: Message | None = None
+            # What project_aggregate() does, without its per-event runtime protocol check.
+            for event in events:
+                message = event.mutate(message)
+            if message is not None:
+                loaded[message_id] = message
+        return loaded
+
     @staticmethod
     def _identity_of_send(send: Send) -> tuple[str, str]:
         if send.provider is None or send.provider_message_id is None:
@@ -139,25 +205,28 @@ class Ledger(Application[UUID]):
     def _apply_batch(
         self,
         items: Sequence[tuple[UUID, str, str, T]],
-        apply: Callable[[Message, T], bool],
+        apply: Callable[[Message, T, datetime], bool],
         tracking: Tracking | None,
     ) -> list[Recorded]:
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
-            messages: dict[UUID, Message] = {}
+            # One instant for the whole batch: its events are committed together.
+            recorded_at = Message.Event.create_timestamp()
+            messages = self._load_many(list(dict.fromkeys(item[0] for item in items)))
             results: list[Recorded] = []
             for message_id, provider, provider_message_id, item in items:
                 message = messages.get(message_id)
                 if message is None:
-                    try:
-                        message = self.repository.get(message_id)
-                    except AggregateNotFoundError:
-                        message = Message(
-                            provider=provider, provider_message_id=provider_message_id
-                        )
+                    message = Message.start(provider, provider_message_id, recorded_at=recorded_at)
                     messages[message_id] = message
-                results.append(Recorded(message_id, duplicate=not apply(message, item)))
+                results.append(
+                    Recorded(message_id, duplicate=not apply(message, item, recorded_at))
+                )
             processing = ProcessingEvent[UUID](tracking)
-            processing.collect_events(*messages.values())
+            for message in messages.values():
+                # What collect_events() does, without its runtime protocol checks per
+                # aggregate, which cost more than the insert of a batch.
+                processing.events.extend(message.collect_events())
+                processing.aggregates[message.id] = message
             try:
                 recordings = self._record(processing)
             except IntegrityError:

@@ -53,6 +53,18 @@ class Message(Aggregate):
         provider: str
         provider_message_id: str
 
+    @classmethod
+    def start(
+        cls, provider: str, provider_message_id: str, *, recorded_at: datetime | None = None
+    ) -> Message:
+        """A new message, its creation stamped ``recorded_at`` (by default, now)."""
+        return cls._create(
+            cls.Created,
+            provider=provider,
+            provider_message_id=provider_message_id,
+            timestamp=recorded_at,
+        )
+
     def __init__(self, provider: str, provider_message_id: str) -> None:
         self.provider = provider
         self.provider_message_id = provider_message_id
@@ -142,8 +154,11 @@ class Message(Aggregate):
     class Failed(Observed):
         kind = EventKind.ERROR
 
-    def observe(self, observation: Observation) -> bool:
-        """Record a provider event; False, recording nothing, when it was already recorded."""
+    def observe(self, observation: Observation, *, recorded_at: datetime | None = None) -> bool:
+        """Record a provider event; False, recording nothing, when it was already recorded.
+
+        ``recorded_at`` stamps the event (a batch shares one instant); by default, now.
+        """
         fact = observation.fact()
         if fact.event_id in self.facts.get(observation.recipient, {}):
             return False
@@ -155,10 +170,11 @@ class Message(Aggregate):
             raw_type=fact.raw_type,
             details=dict(fact.details),
             metadata=dict(fact.metadata),
+            timestamp=recorded_at,
         )
         return True
 
-    def register(self, send: Send) -> bool:
+    def register(self, send: Send, *, recorded_at: datetime | None = None) -> bool:
         """Record the platform's registration; False when the same one was already recorded."""
         payload = payload_of_send(send)
         if self.registration_payload is not None:
@@ -168,7 +184,7 @@ class Message(Aggregate):
             if differing:
                 raise RegistrationConflictError(self.id, differing)
             return False
-        self.trigger_event(self.Registered, **payload)
+        self.trigger_event(self.Registered, timestamp=recorded_at, **payload)
         return True
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Transcoding
@@ -10,28 +11,34 @@ from domain.kinds import EventKind
 from domain.values import Fact
 
 
-class FactAsDict(Transcoding):
-    """A recipient's fact, as a JSON object inside a snapshot."""
+class FactAsList(Transcoding):
+    """A recipient's fact inside a snapshot: ``[kind, occurred_at, event_id, raw_type, details,
+    metadata]``.
+
+    A long message's snapshot holds one fact per event, so the time is written as a plain
+    ISO-8601 string rather than as a nested typed object: half the decoder's call-backs.
+    """
 
     type = Fact
     name = "mailledger_fact"
 
-    def encode(self, obj: Fact) -> dict[str, Any]:
-        return {
-            "kind": obj.kind.value,
-            "occurred_at": obj.occurred_at,
-            "event_id": obj.event_id,
-            "raw_type": obj.raw_type,
-            "details": obj.details,
-            "metadata": obj.metadata,
-        }
+    def encode(self, obj: Fact) -> list[Any]:
+        return [
+            obj.kind.value,
+            obj.occurred_at.isoformat(),
+            obj.event_id,
+            obj.raw_type,
+            obj.details,
+            obj.metadata,
+        ]
 
-    def decode(self, data: dict[str, Any]) -> Fact:
+    def decode(self, data: list[Any]) -> Fact:
+        kind, occurred_at, event_id, raw_type, details, metadata = data
         return Fact(
-            kind=EventKind(data["kind"]),
-            occurred_at=data["occurred_at"],
-            event_id=data["event_id"],
-            raw_type=data["raw_type"],
-            details=data["details"],
-            metadata=data["metadata"],
+            EventKind(kind),
+            datetime.fromisoformat(occurred_at),
+            event_id,
+            raw_type,
+            details,
+            metadata,
         )

@@ -253,11 +253,16 @@ def test_history_lists_stored_events_and_replays_past_states(loaded: str) -> Non
         json.loads(ok(loaded, "history", "sendgrid:sg-1", "--version", "4", "--json"))["outcome"]
         == "pending"
     )
-    at_delivery = rows[3]["recorded_at"]
-    assert (
-        json.loads(ok(loaded, "history", "sendgrid:sg-1", "--at", at_delivery, "--json"))["version"]
-        == 4
+    # Events recorded in one transaction share its instant: --at sees a batch whole or not at all.
+    registered_at, ingested_at = rows[1]["recorded_at"], rows[2]["recorded_at"]
+    assert rows[0]["recorded_at"] == registered_at
+    assert {r["recorded_at"] for r in rows[2:]} == {ingested_at}
+    as_registered = json.loads(
+        ok(loaded, "history", "sendgrid:sg-1", "--at", registered_at, "--json")
     )
+    assert (as_registered["version"], as_registered["outcome"]) == (2, "pending")
+    as_ingested = json.loads(ok(loaded, "history", "sendgrid:sg-1", "--at", ingested_at, "--json"))
+    assert (as_ingested["version"], as_ingested["outcome"]) == (5, "alert")
     assert "Message.HardBounced" in ok(loaded, "history", "sendgrid:sg-1")
 
 

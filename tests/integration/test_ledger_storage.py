@@ -16,7 +16,7 @@ from adapters.storage import open_ledger, parse_database_url
 from domain.errors import RegistrationConflictError, UnknownMessageError, UnknownVersionError
 from domain.kinds import EventKind as K
 from domain.kinds import Outcome
-from domain.ledger import SNAPSHOT_INTERVAL, Ledger
+from domain.ledger import SNAPSHOT_INTERVAL, BatchReader, Ledger
 from domain.message import Message
 from domain.values import Observation
 from tests.conftest import T0, a_send, an_observation
@@ -127,6 +127,7 @@ def test_unknown_message_is_reported_by_the_reference_given(ledger: Ledger) -> N
 class InterruptedLedger(Ledger):
     """Lets another writer append to the same message between this one's read and its write."""
 
+    name = Ledger.name  # the application's name is its PostgreSQL table's name
     other: Ledger
     interruptions = 1
 
@@ -188,3 +189,19 @@ def test_stored_state_does_not_depend_on_batches_order_or_duplicates(
     stored = ledger.get_message(in_memory.id)
     assert stored.recipients == in_memory.state().recipients
     assert stored.outcome == in_memory.state().outcome
+
+
+def test_postgres_loads_and_saves_a_batch_in_a_few_round_trips(database_url: str) -> None:
+    with open_ledger(parse_database_url(database_url)) as ledger:
+        batched = isinstance(ledger.recorder, BatchReader)
+        assert batched is parse_database_url(database_url).is_postgres
+        many = [
+            an_observation(K.DELIVERED, 1, provider_message_id=f"m-{n}", event_id=f"d-{n}")
+            for n in range(50)
+        ]
+        ledger.record(many)
+        ledger.record(
+            [an_observation(K.OPENED, 2, provider_message_id=f"m-{n}") for n in range(50)]
+        )
+        states = [ledger.get_message(o.message_id) for o in many]
+    assert all(s.recipients[0].status is K.OPENED and s.version == 3 for s in states)
