@@ -64,7 +64,15 @@ class BatchReads(PostgresAggregateRecorder):
         return self._select(statement, [[p[0] for p in positions], [p[1] for p in positions]])
 
     def _select(self, statement: sql.Composed, params: list[Any]) -> list[StoredEvent]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # Binary results: in text format PostgreSQL ships bytea as hex, twice the bytes to parse.
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(binary=True) as curs,
+        ):
+            # The planner cannot size unnest(), overestimates, and JIT-compiles a query that
+            # runs in a few milliseconds: compiling took longer than running.
+            curs.execute("SET LOCAL jit = off")
             curs.execute(statement, params, prepare=True)
             return [
                 StoredEvent(
