@@ -42,5 +42,5 @@ def newest_first(states: Iterable[MessageState]) -> list[MessageState]:
 
 def list_messages(ledger: Ledger, message_filter: MessageFilter) -> list[MessageState]:
     """The messages the filter accepts, newest first."""
-    states = (ledger.get_message(message_id) for message_id in ledger.message_ids())
+    states = ledger.get_messages(list(ledger.message_ids()))
     return newest_first(state for state in states if message_filter.accepts(state))

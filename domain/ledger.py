@@ -110,6 +110,15 @@ class Ledger(Application[UUID]):
         """The message's current state."""
         return self._load(message_id, reference=reference).state()
 
+    def get_messages(
+        self, message_ids: Sequence[UUID], batch_size: int = 1000
+    ) -> Iterator[MessageState]:
+        """The current state of each recorded message among these ids, loaded a batch at a time."""
+        for start in range(0, len(message_ids), batch_size):
+            chunk = message_ids[start : start + batch_size]
+            loaded = self._load_many(chunk)
+            yield from (loaded[i].state() for i in chunk if i in loaded)
+
     def get_message_at(
         self,
         message_id: UUID,
