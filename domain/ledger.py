@@ -88,9 +88,7 @@ class Ledger(Application[UUID]):
         def apply(message: Message, send: Send, recorded_at: datetime) -> bool:
             return message.register(send, recorded_at=recorded_at)
 
-        return self._apply_batch(
-            [(s.message_id, *self._identity_of_send(s), s) for s in sends], apply, tracking
-        )
+        return self._apply_batch([(s.message_id, *s.identity, s) for s in sends], apply, tracking)
 
     def record(
         self, observations: Sequence[Observation], *, tracking: Tracking | None = None
@@ -204,12 +202,6 @@ class Ledger(Application[UUID]):
             if message is not None:
                 loaded[message_id] = message
         return loaded
-
-    @staticmethod
-    def _identity_of_send(send: Send) -> tuple[str, str]:
-        if send.provider is None or send.provider_message_id is None:
-            return "platform", f"{send.tenant}:{send.external_ref}"
-        return send.provider, send.provider_message_id
 
     def _apply_batch(
         self,

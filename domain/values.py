@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.errors import InvalidObservationError
 from domain.identity import (
+    PLATFORM,
     message_id,
     normalise_provider,
     normalise_provider_message_id,
@@ -140,6 +141,13 @@ class Send:
     def refused(self) -> bool:
         """True when no provider accepted the send."""
         return self.provider_message_id is None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """(provider, provider message id), or the platform's own reference for a refused send."""
+        if self.provider is None or self.provider_message_id is None:
+            return PLATFORM, f"{self.tenant}:{self.external_ref}"
+        return self.provider, self.provider_message_id
 
     @property
     def message_id(self) -> UUID:
