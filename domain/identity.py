@@ -41,6 +41,12 @@ def normalise_provider_message_id(provider: str, raw: str) -> str:
     return value
 
 
+def normalise_identity(provider: str, provider_message_id: str) -> tuple[str, str]:
+    """The provider's name and message id, both normalised."""
+    name = normalise_provider(provider)
+    return name, normalise_provider_message_id(name, provider_message_id)
+
+
 @lru_cache(maxsize=65536)
 def message_id(provider: str, provider_message_id: str) -> UUID:
     """The aggregate id of one send through one provider (cached: a batch repeats them)."""

@@ -16,8 +16,7 @@ from domain.errors import InvalidObservationError
 from domain.identity import (
     PLATFORM,
     message_id,
-    normalise_provider,
-    normalise_provider_message_id,
+    normalise_identity,
     platform_message_id,
 )
 from domain.kinds import EventKind
@@ -129,13 +128,9 @@ class Send:
             return
         if self.provider is None:
             raise InvalidObservationError("provider", "required with a provider_message_id")
-        provider = normalise_provider(self.provider)
+        provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
         object.__setattr__(self, "provider", provider)
-        object.__setattr__(
-            self,
-            "provider_message_id",
-            normalise_provider_message_id(provider, self.provider_message_id),
-        )
+        object.__setattr__(self, "provider_message_id", provider_message_id)
 
     @property
     def refused(self) -> bool:
@@ -188,13 +183,9 @@ class Observation:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        provider = normalise_provider(self.provider)
+        provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
         object.__setattr__(self, "provider", provider)
-        object.__setattr__(
-            self,
-            "provider_message_id",
-            normalise_provider_message_id(provider, self.provider_message_id),
-        )
+        object.__setattr__(self, "provider_message_id", provider_message_id)
         object.__setattr__(self, "recipient", normalise_address(self.recipient))
         object.__setattr__(self, "kind", EventKind(self.kind))
         object.__setattr__(self, "occurred_at", aware_utc(self.occurred_at, "occurred_at"))
