@@ -116,6 +116,7 @@ def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> dat
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
     help="Log lines on stderr at this level and above (env MAILLEDGER_LOG_LEVEL).",
 )
+@click.version_option(package_name="mailledger")
 @click.pass_context
 def main(ctx: click.Context, database_url: str, log_level: str) -> None:
     """mailledger: did the e-mail arrive? Every provider event, recorded once, replayable."""
