@@ -53,7 +53,13 @@ def parse_database_url(url: str) -> Database:
             raise DatabaseUrlError(
                 f"{url!r}: folder {str(Path(path).parent)!r} does not exist; create it first"
             )
-        return Database(url, {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+        return Database(
+            url,
+            {
+                "PERSISTENCE_MODULE": "adapters.sqlite_batch:BatchSQLiteFactory",
+                "SQLITE_DBNAME": path,
+            },
+        )
     parts = urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.hostname or not parts.path.strip("/"):

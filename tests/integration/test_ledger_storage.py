@@ -191,17 +191,19 @@ def test_stored_state_does_not_depend_on_batches_order_or_duplicates(
     assert stored.outcome == in_memory.state().outcome
 
 
-def test_postgres_loads_and_saves_a_batch_in_a_few_round_trips(database_url: str) -> None:
+def test_both_stores_load_a_batch_of_messages_with_batch_reads(database_url: str) -> None:
     with open_ledger(parse_database_url(database_url)) as ledger:
-        batched = isinstance(ledger.recorder, BatchReader)
-        assert batched is parse_database_url(database_url).is_postgres
-        many = [
+        assert isinstance(ledger.recorder, BatchReader)
+        assert ledger.snapshots is not None
+        assert isinstance(ledger.snapshots.recorder, BatchReader)
+        many = [  # more messages than SQLite binds into one query
             an_observation(K.DELIVERED, 1, provider_message_id=f"m-{n}", event_id=f"d-{n}")
-            for n in range(50)
+            for n in range(600)
         ]
         ledger.record(many)
         ledger.record(
-            [an_observation(K.OPENED, 2, provider_message_id=f"m-{n}") for n in range(50)]
+            [an_observation(K.OPENED, 2, provider_message_id=f"m-{n}") for n in range(600)]
         )
-        states = [ledger.get_message(o.message_id) for o in many]
+        states = list(ledger.get_messages([o.message_id for o in many], batch_size=550))
+    assert len(states) == 600
     assert all(s.recipients[0].status is K.OPENED and s.version == 3 for s in states)
