@@ -34,10 +34,10 @@ class UnknownMessageError(MailledgerError, LookupError):
 class RegistrationConflictError(MailledgerError):
     """A message was registered again with details that differ from its first registration."""
 
-    def __init__(self, message_id: UUID, fields: list[str]) -> None:
+    def __init__(self, message_id: UUID, external_ref: str, fields: list[str]) -> None:
         super().__init__(
-            f"message {message_id} is already registered with different {', '.join(fields)}; "
-            "a registration cannot be changed once recorded"
+            f"message {message_id} (external_ref {external_ref!r}) is already registered with "
+            f"different {', '.join(fields)}; a registration cannot be changed once recorded"
         )
         self.message_id = message_id
         self.fields = fields

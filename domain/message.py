@@ -182,7 +182,7 @@ class Message(Aggregate):
                 key for key, value in payload.items() if self.registration_payload.get(key) != value
             )
             if differing:
-                raise RegistrationConflictError(self.id, differing)
+                raise RegistrationConflictError(self.id, send.external_ref, differing)
             return False
         self.trigger_event(self.Registered, timestamp=recorded_at, **payload)
         return True

@@ -332,7 +332,7 @@ def test_bad_registration_names_file_line_and_field(database_url: str, tmp_path:
 def test_conflicting_registration_is_refused_with_one_line(loaded: str) -> None:
     changed = SENDS.splitlines()[0].replace("Invoice 1", "Invoice one")
     assert_one_line_error(
-        run(loaded, "register", stdin=changed + "\n"), "already registered", "subject"
+        run(loaded, "register", stdin=changed + "\n"), "already registered", "subject", "'inv-1'"
     )
 
 
