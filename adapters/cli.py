@@ -82,7 +82,7 @@ def ledger_of(ctx: click.Context) -> Iterator[Ledger]:
             ledger.close()
 
 
-def _source_name(stream: IO[str]) -> str:
+def _source_name(stream: IO[bytes]) -> str:
     name = getattr(stream, "name", "-")
     return "stdin" if name in ("-", "<stdin>") else str(name)
 
@@ -126,9 +126,9 @@ def main(ctx: click.Context, database_url: str, log_level: str) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.pass_context
-def register(ctx: click.Context, file: IO[str]) -> None:
+def register(ctx: click.Context, file: IO[bytes]) -> None:
     """Register sends: JSON lines, one send each; the whole file or nothing."""
     source = _source_name(file)
     with user_errors():
@@ -160,9 +160,9 @@ def register(ctx: click.Context, file: IO[str]) -> None:
     required=True,
     help="The format of the input; 'generic' is mailledger's own JSON lines.",
 )
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.pass_context
-def ingest(ctx: click.Context, provider: str, file: IO[str]) -> None:
+def ingest(ctx: click.Context, provider: str, file: IO[bytes]) -> None:
     """Record provider events; the whole file or nothing, duplicates ignored."""
     source = _source_name(file)
     with user_errors():

@@ -37,16 +37,21 @@ def describe_validation_error(error: ValidationError) -> tuple[str | None, str]:
 
 
 def read_json_lines(
-    stream: IO[str],
+    stream: IO[bytes],
     source: str,
     model: type[M],
     convert: Callable[[M], V],
 ) -> Iterator[V]:
     """Each non-blank line validated by ``model`` and turned into a value by ``convert``."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        yield parse_record(line, source, number, model, convert)
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(
+                source, number, None, f"not UTF-8 text (byte {error.start + 1})"
+            ) from None
+        if line.strip():
+            yield parse_record(line, source, number, model, convert)
 
 
 def parse_record(

@@ -23,7 +23,8 @@ def run(
         [MAILLEDGER, "--database", database_url, *args],
         input=stdin,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",  # lets a test send bytes that are not UTF-8
         timeout=120,
         check=False,
     )
@@ -299,6 +300,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
             '{"provider":"sendgrid","provider_message_id":"x","recipient":7,"event":"sent","occurred_at":"2026-11-23T09:00:00Z"}',
             ("stdin:3", "field 'recipient'"),
         ),
+        (
+            # Hostile: the event store's codec would read this object back as a typed value.
+            '{"provider":"sendgrid","provider_message_id":"x","recipient":"a@b.example","event":"sent","occurred_at":"2026-11-23T09:00:00Z","details":{"_type_":"uuid_hex","_data_":"x"}}',
+            ("stdin:3", "field 'details._type_'", "reserved"),
+        ),
+        ("\udcff\udcfe", ("stdin:3", "not UTF-8 text")),
     ],
 )
 def test_bad_ingest_input_fails_with_one_line_and_records_nothing(

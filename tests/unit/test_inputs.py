@@ -22,14 +22,16 @@ GOOD_EVENT = (
 
 def sends(text: str) -> list[object]:
     return read_all(
-        read_json_lines(io.StringIO(text), "sends.jsonl", RegistrationIn, RegistrationIn.to_send)
+        read_json_lines(
+            io.BytesIO(text.encode()), "sends.jsonl", RegistrationIn, RegistrationIn.to_send
+        )
     )
 
 
 def events(text: str) -> list[object]:
     return read_all(
         read_json_lines(
-            io.StringIO(text),
+            io.BytesIO(text.encode()),
             "events.jsonl",
             GenericObservationIn,
             GenericObservationIn.to_observation,
@@ -93,3 +95,13 @@ def test_refused_send_needs_an_error() -> None:
         sends(line)
     (send,) = sends(line[:-1] + ',"error":"rejected: no MX"}')
     assert send.refused  # type: ignore[attr-defined]
+
+
+def test_bytes_that_are_not_utf8_name_their_line() -> None:
+    stream = io.BytesIO(GOOD_EVENT.encode() + b"\n\xff\xfe{}\n")
+    with pytest.raises(InputError, match=r"events\.jsonl:2: not UTF-8 text \(byte 1\)"):
+        read_all(
+            read_json_lines(
+                stream, "events.jsonl", GenericObservationIn, GenericObservationIn.to_observation
+            )
+        )
