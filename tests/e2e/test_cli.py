@@ -369,3 +369,20 @@ def test_demo_shows_the_list_outcomes_and_an_alert_timeline() -> None:
     assert "Sent-mail list" in out and "Outcomes  delivered:" in out
     assert "Outcome   alert" in out and "hard_bounce" in out
     assert "duplicates (ignored)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("history", "x", "--at", "2026-11-23T09:00"), ("'--at'", "no UTC offset", "--help")),
+        (("messages", "--all", "--failed"), ("exclude each other",)),
+        (("messages", "--outcome", "lost"), ("'--outcome'", "'lost'")),
+        (("teleport",), ("No such command 'teleport'",)),
+    ],
+)
+def test_usage_mistakes_fail_with_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    result = run(f"sqlite:///{tmp_path / 'ledger.sqlite'}", *args)
+    assert_one_line_error(result, *fragments)
+    assert result.returncode == 2
