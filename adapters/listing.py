@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from domain.kinds import EventKind, Outcome
 from domain.ledger import Ledger
-from domain.message import MessageState
+from domain.state import MessageState
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 

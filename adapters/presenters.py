@@ -13,8 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from domain.message import MessageState
-from domain.state import RecipientState
+from domain.state import MessageState, RecipientState
 
 _BASE_EVENT_FIELDS = ("originator_id", "originator_version", "timestamp")
 

@@ -25,7 +25,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from domain.errors import UnknownMessageError, UnknownVersionError
-from domain.message import Message, MessageState
+from domain.message import Message
+from domain.state import MessageState
 from domain.transcodings import FactAsList
 from domain.values import Observation, Send
 

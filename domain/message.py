@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -11,29 +11,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import RegistrationConflictError
 from domain.identity import PLATFORM, message_id, platform_message_id
-from domain.kinds import EventKind, Outcome
-from domain.state import RecipientState, derive_recipient_state, last_status, roll_up
+from domain.kinds import EventKind
+from domain.state import MessageState, derive_recipient_state, last_status, roll_up
 from domain.values import Fact, Observation, Recipient, RecipientType, Send
-
-
-@dataclass(frozen=True)
-class MessageState:
-    """A message as its events say it is now (or was, at a past version)."""
-
-    id: UUID
-    provider: str
-    provider_message_id: str
-    registration: Send | None
-    recipients: tuple[RecipientState, ...]
-    outcome: Outcome
-    last_status: EventKind
-    sent_at: datetime | None
-    version: int
-
-    @property
-    def failed(self) -> bool:
-        """True when any recipient failed: what the sent-mail log shows by default."""
-        return self.outcome in (Outcome.ALERT, Outcome.ERROR)
 
 
 class Message(Aggregate):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from domain.kinds import DELIVERIES, DELIVERY_FACTS, FAILURES, EventKind, Outcome
-from domain.values import Fact, RecipientType
+from domain.values import Fact, RecipientType, Send
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,25 @@ class RecipientState:
     facts: tuple[Fact, ...]
     times: dict[EventKind, KindTimes]
 
+
+@dataclass(frozen=True)
+class MessageState:
+    """A message as its events say it is now (or was, at a past version)."""
+
+    id: UUID
+    provider: str
+    provider_message_id: str
+    registration: Send | None
+    recipients: tuple[RecipientState, ...]
+    outcome: Outcome
+    last_status: EventKind
+    sent_at: datetime | None
+    version: int
+
     @property
-    def last_event_at(self) -> datetime | None:
-        """Provider time of the latest fact, if any."""
-        return self.facts[-1].occurred_at if self.facts else None
+    def failed(self) -> bool:
+        """True when any recipient failed: what the sent-mail log shows by default."""
+        return self.outcome in (Outcome.ALERT, Outcome.ERROR)
 
 
 def derive_recipient_state(
