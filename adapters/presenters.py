@@ -46,6 +46,10 @@ def recipient_json(recipient: RecipientState) -> dict[str, Any]:
         "status": recipient.status.value,
         "delivered": recipient.delivered,
         "failed": recipient.failed,
+        "times": {
+            kind.value: {"first": times.first, "last": times.last, "count": times.count}
+            for kind, times in recipient.times.items()
+        },
         "events": [
             {
                 "kind": fact.kind.value,

@@ -184,6 +184,7 @@ def test_show_json_has_the_documented_shape(loaded: str) -> None:
     assert {"address", "status", "delivered", "failed", "events"} <= set(ana)
     assert (ana["status"], ana["delivered"], ana["failed"]) == ("opened", True, False)
     assert [e["kind"] for e in ana["events"]] == ["delivered", "opened"]
+    assert ana["times"]["opened"] == {"first": at(9), "last": at(9), "count": 1}
     assert {"kind", "occurred_at", "event_id", "raw_type", "details"} <= set(ana["events"][0])
     assert (cfo["status"], cfo["failed"], cfo["events"][0]["details"]) == (
         "hard_bounce",
