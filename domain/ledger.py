@@ -18,7 +18,6 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
-    JSONTranscoder,
     StoredEvent,
     Tracking,
 )
@@ -27,7 +26,6 @@ from eventsourcing.utils import get_topic
 from domain.errors import UnknownMessageError, UnknownVersionError
 from domain.message import Message
 from domain.state import MessageState
-from domain.transcodings import FactAsList
 from domain.values import Observation, Send
 
 T = TypeVar("T", Observation, Send)
@@ -61,10 +59,6 @@ class Ledger(Application[UUID]):
 
     name = "mailledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Message: SNAPSHOT_INTERVAL}
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(FactAsList())
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """Snapshots compressed, encrypted like the events.

@@ -49,7 +49,10 @@ class Message(Aggregate):
         self.provider = provider
         self.provider_message_id = provider_message_id
         self.registration_payload: dict[str, Any] | None = None
-        self.facts: dict[str, dict[str, Fact]] = {}
+        # Per recipient, per event id: [kind, occurred_at (ISO-8601), raw_type, details,
+        # metadata]. Plain JSON values, so a long message's snapshot decodes without a
+        # call-back per fact; facts_of() turns them into Facts when state is asked for.
+        self.facts: dict[str, dict[str, list[Any]]] = {}
 
     class Registered(Aggregate.Event):
         """The platform said what it sent, to whom, about which dossier."""
@@ -86,14 +89,13 @@ class Message(Aggregate):
         metadata: dict[str, str]
 
         def apply(self, aggregate: Message) -> None:
-            aggregate.facts.setdefault(self.recipient, {})[self.event_id] = Fact(
-                kind=self.kind,
-                occurred_at=self.occurred_at,
-                event_id=self.event_id,
-                raw_type=self.raw_type,
-                details=self.details,
-                metadata=self.metadata,
-            )
+            aggregate.facts.setdefault(self.recipient, {})[self.event_id] = [
+                self.kind.value,
+                self.occurred_at.isoformat(),
+                self.raw_type,
+                self.details,
+                self.metadata,
+            ]
 
     class Queued(Observed):
         kind = EventKind.QUEUED
@@ -174,6 +176,15 @@ class Message(Aggregate):
             return None
         return send_of_payload(self.registration_payload)
 
+    def facts_of(self, recipient: str) -> list[Fact]:
+        """The recipient's facts, in no particular order."""
+        return [
+            Fact(EventKind(kind), datetime.fromisoformat(at), event_id, raw_type, details, metadata)
+            for event_id, (kind, at, raw_type, details, metadata) in self.facts.get(
+                recipient, {}
+            ).items()
+        ]
+
     def state(self) -> MessageState:
         """Recipient states and outcome, derived from the set of facts."""
         send = self.registration
@@ -184,7 +195,7 @@ class Message(Aggregate):
             derive_recipient_state(
                 address,
                 addressed.get(address, RecipientType.TO),
-                self.facts.get(address, {}).values(),
+                self.facts_of(address),
                 refused=refused,
             )
             for address in [*addressed, *observed_only]
