@@ -29,6 +29,13 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 
+def _events_table(recorder: PostgresAggregateRecorder) -> sql.Composed:
+    return sql.SQL("{schema}.{table}").format(
+        schema=sql.Identifier(recorder.datastore.schema),
+        table=sql.Identifier(recorder.events_table_name),
+    )
+
+
 class BatchReads(PostgresAggregateRecorder):
     """Reads of many aggregates in one query each."""
 
@@ -39,12 +46,9 @@ class BatchReads(PostgresAggregateRecorder):
         statement = sql.SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[]) AS p(id) CROSS JOIN LATERAL ("
-            " SELECT * FROM {schema}.{table} WHERE originator_id = p.id"
+            " SELECT * FROM {table} WHERE originator_id = p.id"
             " ORDER BY originator_version DESC LIMIT 1) AS e"
-        ).format(
-            schema=sql.Identifier(self.datastore.schema),
-            table=sql.Identifier(self.events_table_name),
-        )
+        ).format(table=_events_table(self))
         return self._select(statement, [list(originator_ids)])
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -53,14 +57,11 @@ class BatchReads(PostgresAggregateRecorder):
         statement = sql.SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS p(id, after) CROSS JOIN LATERAL ("
-            " SELECT * FROM {schema}.{table}"
+            " SELECT * FROM {table}"
             " WHERE originator_id = p.id AND originator_version > p.after"
             " ORDER BY originator_version) AS e "
             "ORDER BY e.originator_id, e.originator_version"
-        ).format(
-            schema=sql.Identifier(self.datastore.schema),
-            table=sql.Identifier(self.events_table_name),
-        )
+        ).format(table=_events_table(self))
         return self._select(statement, [[p[0] for p in positions], [p[1] for p in positions]])
 
     def _select(self, statement: sql.Composed, params: list[Any]) -> list[StoredEvent]:
@@ -92,10 +93,7 @@ class CopyInserts(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        table = sql.SQL("{schema}.{table}").format(
-            schema=sql.Identifier(self.datastore.schema),
-            table=sql.Identifier(self.events_table_name),
-        )
+        table = _events_table(self)
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             # Tracking records of the process recorder, in the same transaction.
             self._insert_events(curs, stored_events, **kwargs)
