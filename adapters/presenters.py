@@ -66,12 +66,11 @@ def recipient_json(recipient: RecipientState) -> dict[str, Any]:
 def message_json(state: MessageState) -> dict[str, Any]:
     """The ``show`` shape: the message, its outcome and each recipient's timeline."""
     send = state.registration
-    refused = send is not None and send.refused
     shape: dict[str, Any] = jsonable(
         {
             "id": state.id,
-            "provider": None if refused else state.provider,
-            "provider_message_id": None if refused else state.provider_message_id,
+            "provider": None if state.refused else state.provider,
+            "provider_message_id": None if state.refused else state.provider_message_id,
             "tenant": send.tenant if send else None,
             "external_ref": send.external_ref if send else None,
             "dossier_id": send.dossier_id if send else None,

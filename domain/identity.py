@@ -50,13 +50,21 @@ def normalise_identity(provider: str, provider_message_id: str) -> tuple[str, st
 @lru_cache(maxsize=65536)
 def message_id(provider: str, provider_message_id: str) -> UUID:
     """The aggregate id of one send through one provider (cached: a batch repeats them)."""
-    name = normalise_provider(provider)
-    return uuid5(NAMESPACE, f"{name}:{normalise_provider_message_id(name, provider_message_id)}")
+    return uuid5(NAMESPACE, ":".join(normalise_identity(provider, provider_message_id)))
 
 
 def platform_message_id(tenant: str, external_ref: str) -> UUID:
     """The aggregate id of a send the provider refused, from the platform's own reference."""
-    return uuid5(NAMESPACE, f"{PLATFORM}:{tenant}:{external_ref}")
+    return aggregate_id(PLATFORM, f"{tenant}:{external_ref}")
+
+
+def aggregate_id(provider: str, key: str) -> UUID:
+    """The id a message's identity names: a provider and its message id, or ``PLATFORM`` and
+    ``TENANT:EXTERNAL_REF`` (taken as it is, since the platform's reference is not normalised).
+    """
+    if provider == PLATFORM:
+        return uuid5(NAMESPACE, f"{PLATFORM}:{key}")
+    return message_id(provider, key)
 
 
 def parse_message_reference(text: str) -> UUID:

@@ -12,6 +12,7 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     ProcessingEvent,
+    project_aggregate,
 )
 from eventsourcing.compressor import ZlibCompressor
 from eventsourcing.domain import DomainEventProtocol
@@ -122,14 +123,18 @@ class Ledger(Application[UUID]):
     ) -> MessageState:
         """The state as it was at a version, or as the ledger knew it at a moment."""
         if at is not None:
+            # Replay the events already read rather than reading them again by version.
+            events = list(self.events.get(message_id))
             known = [
-                e.originator_version
-                for e in self.events.get(message_id)
+                n
+                for n, e in enumerate(events, start=1)
                 if isinstance(e, Message.Event) and e.timestamp <= at
             ]
             if not known:
                 raise UnknownMessageError(message_id, reference)
-            version = known[-1]
+            as_known: Message | None = project_aggregate(None, events[: known[-1]])
+            assert as_known is not None
+            return as_known.state()
         message = self._load(message_id, version=version, reference=reference)
         if version is not None and message.version < version:
             raise UnknownVersionError(message_id, version, message.version)

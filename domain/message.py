@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import RegistrationConflictError
-from domain.identity import PLATFORM, message_id, platform_message_id
+from domain.identity import aggregate_id
 from domain.kinds import EventKind
 from domain.state import MessageState, derive_recipient_state, last_status, roll_up
 from domain.values import Fact, Observation, Recipient, RecipientType, Send
@@ -22,10 +22,7 @@ class Message(Aggregate):
     @staticmethod
     def create_id(provider: str, provider_message_id: str) -> UUID:
         """The same id the registration and every provider event compute."""
-        if provider == PLATFORM:
-            tenant, _, external_ref = provider_message_id.partition(":")
-            return platform_message_id(tenant, external_ref)
-        return message_id(provider, provider_message_id)
+        return aggregate_id(provider, provider_message_id)
 
     class Created(Aggregate.Created):
         """The ledger first heard of this message."""
@@ -141,17 +138,16 @@ class Message(Aggregate):
 
         ``recorded_at`` stamps the event (a batch shares one instant); by default, now.
         """
-        fact = observation.fact()
-        if fact.event_id in self.facts.get(observation.recipient, {}):
+        if observation.event_id in self.facts.get(observation.recipient, {}):
             return False
         self.trigger_event(
-            OBSERVED_EVENTS[fact.kind],
+            OBSERVED_EVENTS[observation.kind],
             recipient=observation.recipient,
-            occurred_at=fact.occurred_at,
-            event_id=fact.event_id,
-            raw_type=fact.raw_type,
-            details=dict(fact.details),
-            metadata=dict(fact.metadata),
+            occurred_at=observation.occurred_at,
+            event_id=observation.event_id,
+            raw_type=observation.raw_type,
+            details=dict(observation.details),
+            metadata=dict(observation.metadata),
             timestamp=recorded_at,
         )
         return True
@@ -215,22 +211,7 @@ class Message(Aggregate):
 
 
 OBSERVED_EVENTS: dict[EventKind, type[Message.Observed]] = {
-    cls.kind: cls
-    for cls in (
-        Message.Queued,
-        Message.Sent,
-        Message.Deferred,
-        Message.SoftBounced,
-        Message.Delivered,
-        Message.Opened,
-        Message.Clicked,
-        Message.Unsubscribed,
-        Message.MarkedAsSpam,
-        Message.Blocked,
-        Message.FoundInvalid,
-        Message.HardBounced,
-        Message.Failed,
-    )
+    cls.kind: cls for cls in Message.Observed.__subclasses__()
 }
 """One event class per normalised kind; their import paths are stored, so never rename them."""
 

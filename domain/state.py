@@ -48,6 +48,11 @@ class MessageState:
     version: int
 
     @property
+    def refused(self) -> bool:
+        """True when the platform registered the send as refused by the provider."""
+        return self.registration is not None and self.registration.refused
+
+    @property
     def failed(self) -> bool:
         """True when any recipient failed: what the sent-mail log shows by default."""
         return self.outcome in (Outcome.ALERT, Outcome.ERROR)

@@ -13,12 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidObservationError
-from domain.identity import (
-    PLATFORM,
-    message_id,
-    normalise_identity,
-    platform_message_id,
-)
+from domain.identity import PLATFORM, aggregate_id, message_id, normalise_identity
 from domain.kinds import EventKind
 
 MAX_ADDRESS_LENGTH = 320
@@ -147,9 +142,7 @@ class Send:
     @property
     def message_id(self) -> UUID:
         """The aggregate id this send is recorded under."""
-        if self.provider is None or self.provider_message_id is None:
-            return platform_message_id(self.tenant, self.external_ref)
-        return message_id(self.provider, self.provider_message_id)
+        return aggregate_id(*self.identity)
 
 
 @dataclass(frozen=True)
@@ -221,17 +214,6 @@ class Observation:
             ensure_ascii=False,
         )
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-    def fact(self) -> Fact:
-        """What the message keeps of this observation."""
-        return Fact(
-            kind=self.kind,
-            occurred_at=self.occurred_at,
-            event_id=self.event_id or self.content_hash(),
-            raw_type=self.raw_type or self.kind.value,
-            details=self.details,
-            metadata=self.metadata,
-        )
 
 
 def utc_now() -> datetime:

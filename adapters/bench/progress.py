@@ -14,7 +14,7 @@ class PhaseProgress:
         self.database = database
         self.phase = phase
         self.started = self.reported = time.perf_counter()
-        click.echo(f"[{database}] {phase} ...", err=True)
+        announce(database, phase)
 
     def __call__(self, done: int, total: int) -> None:
         now = time.perf_counter()

@@ -5,7 +5,7 @@ import pytest
 from domain.errors import RegistrationConflictError
 from domain.kinds import EventKind as K
 from domain.kinds import Outcome
-from domain.message import Message
+from domain.message import OBSERVED_EVENTS, Message
 from domain.values import Send
 from tests.conftest import a_send, an_observation
 
@@ -137,3 +137,8 @@ def test_times_per_kind_keep_first_and_last() -> None:
 def test_registered_events_declare_their_personal_data() -> None:
     assert "recipients" in Message.Registered.personal_data
     assert {"recipient", "details"} <= set(Message.Delivered.personal_data)
+
+
+def test_every_kind_has_exactly_one_event_class() -> None:
+    assert set(OBSERVED_EVENTS) == set(K)
+    assert all(cls.kind is kind for kind, cls in OBSERVED_EVENTS.items())
