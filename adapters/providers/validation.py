@@ -1,0 +1,52 @@
+"""Pydantic validation of a body, with failures told as the provider, event index and field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from adapters.providers.errors import BodyError
+from domain.errors import InvalidObservationError
+
+T = TypeVar("T")
+
+
+def validate_body(provider: str, adapter: TypeAdapter[T], body: bytes | str, *, batch: bool) -> T:
+    """``body`` validated as JSON by ``adapter``.
+
+    For a ``batch`` (a JSON array of events) the first element of an error's location is the
+    event's index; for a single-event body the event is number 0.
+    """
+    try:
+        return adapter.validate_json(body)
+    except ValidationError as error:
+        raise body_error(provider, error, batch=batch) from None
+
+
+def body_error(provider: str, error: ValidationError, *, batch: bool) -> BodyError:
+    """The first problem pydantic found, told as a BodyError."""
+    first = error.errors(include_url=False)[0]
+    location = list(first["loc"])
+    if first["type"] == "json_invalid":
+        return BodyError(provider, None, None, f"not valid JSON ({first['ctx'].get('error')})")
+    index: int | None = None
+    if batch and location and isinstance(location[0], int):
+        index = int(location.pop(0))
+    elif not batch:
+        index = 0
+    field = ".".join(str(part) for part in location) or None
+    if first["type"] in {"model_type", "dict_type", "model_attributes_type"} and field is None:
+        return BodyError(provider, index, None, "expected a JSON object")
+    if first["type"] == "list_type" and field is None:
+        return BodyError(provider, None, None, "expected a JSON array of events")
+    return BodyError(provider, index, field, str(first["msg"]))
+
+
+def converting(provider: str, index: int, build: Callable[[], T]) -> T:
+    """``build()``, with the domain's refusal of a value told as this event's BodyError."""
+    try:
+        return build()
+    except InvalidObservationError as error:
+        raise BodyError(provider, index, error.field, error.problem) from None
