@@ -41,8 +41,9 @@ def normalise_provider_message_id(provider: str, raw: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)
 def normalise_identity(provider: str, provider_message_id: str) -> tuple[str, str]:
-    """The provider's name and message id, both normalised."""
+    """The provider's name and message id, both normalised (cached: a body repeats them)."""
     name = normalise_provider(provider)
     return name, normalise_provider_message_id(name, provider_message_id)
 

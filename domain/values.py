@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from domain.errors import InvalidObservationError
 from domain.identity import PLATFORM, aggregate_id, message_id, normalise_identity
@@ -28,8 +30,10 @@ class RecipientType(StrEnum):
     BCC = "bcc"
 
 
+@lru_cache(maxsize=65536)
 def normalise_address(raw: str, field_name: str = "recipient") -> str:
-    """An e-mail address trimmed and lower-cased, as providers report it back."""
+    """An e-mail address trimmed and lower-cased, as providers report it back (cached: a
+    body names the same recipients again and again)."""
     address = raw.strip().lower()
     local, at, domain = address.rpartition("@")
     if (
@@ -37,7 +41,7 @@ def normalise_address(raw: str, field_name: str = "recipient") -> str:
         or not local
         or not domain
         or len(address) > MAX_ADDRESS_LENGTH
-        or any(ch.isspace() for ch in address)
+        or address.split() != [address]  # any whitespace inside
     ):
         raise InvalidObservationError(field_name, f"{raw!r} is not an e-mail address")
     return address
@@ -58,25 +62,36 @@ def check_details(details: Mapping[str, Any], field_name: str = "details") -> di
     return dict(details)
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _check_json_value(value: Any, path: str) -> None:
-    if value is None or isinstance(value, str | bool | int):
+    # Exact type checks first: details are checked for every event, and nearly all of their
+    # values are plain, so the slower isinstance checks are for the rare rest.
+    kind = type(value)
+    if kind in _PLAIN:
         return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidObservationError(path, f"{value!r} is not a finite number")
-        return
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check_json_value(item, f"{path}[{index}]")
+            if type(item) not in _PLAIN:
+                _check_json_value(item, f"{path}[{index}]")
         return
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         for key, item in value.items():
+            if type(key) is str and type(item) in _PLAIN and key not in _RESERVED_KEYS:
+                continue
             if not isinstance(key, str):
                 raise InvalidObservationError(path, f"key {key!r} is not a string")
             # The stored-event codec reads an object with these keys as a typed value.
             if key in _RESERVED_KEYS:
                 raise InvalidObservationError(f"{path}.{key}", "this key is reserved")
             _check_json_value(item, f"{path}.{key}")
+        return
+    if isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidObservationError(path, f"{value!r} is not a finite number")
         return
     raise InvalidObservationError(path, f"{type(value).__name__} is not a JSON value")
 
@@ -200,20 +215,20 @@ class Observation:
         The recipient is left out on purpose: duplicates are detected per recipient anyway,
         and a plain hash over an address could be reversed with a dictionary after erasure.
         """
-        canonical = json.dumps(
-            [
-                self.provider,
-                self.provider_message_id,
-                self.kind.value,
-                self.occurred_at.isoformat(),
-                self.raw_type or self.kind.value,
-                self.details,
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+        canonical = [
+            self.provider,
+            self.provider_message_id,
+            self.kind.value,
+            self.occurred_at.isoformat(),
+            self.raw_type or self.kind.value,
+            self.details,
+        ]
+        try:
+            # Sorted keys and no spaces: the same event always gives the same bytes.
+            encoded = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError as error:
+            raise InvalidObservationError("details", f"cannot be stored: {error}") from None
+        return "sha256:" + hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def utc_now() -> datetime:
