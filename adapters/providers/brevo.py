@@ -1,0 +1,287 @@
+"""Brevo (formerly Sendinblue) transactional e-mail webhooks, as Brevo posts them.
+
+Brevo posts one JSON object per event, or, for a webhook created with ``batched: true``, a
+JSON array of such objects (up to 500 events gathered over five minutes). Both are read.
+
+- Message id: ``message-id``, raw (``<...@smtp-relay.mailin.fr>``; the domain drops the
+  angle brackets). Brevo has no per-event id (its ``id`` is the webhook's), so ``event_id``
+  is None and the domain stands a content hash in for it.
+- Time: ``ts_event``, epoch seconds in UTC, which every documented event carries. ``date``
+  is wall-clock time without an offset (Brevo's docs say CET/CEST in one place and the
+  account's timezone in another) and is never read. ``ts`` is documented as event time but
+  its examples disagree with ``ts_event``, and it is not read either. Only when
+  ``ts_event`` is absent is ``ts_epoch`` read: documented in milliseconds, yet shown in
+  seconds in several of Brevo's own examples, so a value below 10^11 is taken as seconds.
+- Correlation: ``X-Mailin-custom`` echoes the header the platform set on the send, either a
+  JSON object (``{"tenant": "acme", "dossier_id": "BK-1"}``) or ``key:value`` pairs joined by
+  ``|`` (``tenant:acme|dossier_id:BK-1``); see ``adapters.providers.correlation`` for the
+  keys. Anything else in it is ignored. ``tags`` (or, where Brevo sends only ``tag``, that)
+  go into details.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter
+
+from adapters.providers.correlation import correlation
+from adapters.providers.details import details
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.timestamps import from_epoch
+from adapters.providers.validation import converting, validate_body
+from domain.kinds import EventKind
+from domain.values import Observation
+
+NAME = "brevo"
+
+MAPPING: dict[str, EventKind | None] = {
+    "request": EventKind.SENT,
+    "delivered": EventKind.DELIVERED,
+    "deferred": EventKind.DEFERRED,
+    "soft_bounce": EventKind.SOFT_BOUNCE,
+    "hard_bounce": EventKind.HARD_BOUNCE,
+    "blocked": EventKind.BLOCKED,
+    "invalid_email": EventKind.INVALID_EMAIL,
+    "error": EventKind.ERROR,
+    "spam": EventKind.SPAM,
+    "complaint": EventKind.SPAM,
+    "unique_opened": EventKind.OPENED,
+    "opened": EventKind.OPENED,
+    "unique_proxy_open": EventKind.OPENED,
+    "proxy_open": EventKind.OPENED,
+    "click": EventKind.CLICKED,
+    "unsubscribed": EventKind.UNSUBSCRIBED,
+    "list_addition": None,
+    "contact_updated": None,
+    "contact_deleted": None,
+}
+"""Brevo's ``event`` names onto mailledger's kinds.
+
+``request`` is Brevo's "Sent": the message was accepted and pushed for delivery.
+``complaint`` is the name Brevo's docs give the spam-complaint event next to ``spam``.
+``unique_opened`` is the first open and ``opened`` a later one; ``unique_proxy_open`` and
+``proxy_open`` are the same for an open through a privacy proxy (Apple Mail Privacy
+Protection, image proxies) and carry ``proxy_open: true`` in details. The raw type keeps the
+first/later distinction. ``list_addition``, ``contact_updated`` and ``contact_deleted`` are
+Brevo's contact-list events (marketing webhooks): known, answered with a notice, not recorded.
+"""
+
+_PROXY_OPENS = frozenset({"proxy_open", "unique_proxy_open"})
+_CONTACT_EVENT = "a Brevo contact-list event, not a delivery fact about a message; not recorded"
+
+# Milliseconds since 1970 pass 10^11 in 1973, seconds not until the year 5138.
+_MILLISECONDS_FROM = 100_000_000_000
+# An SMTP reply leads Brevo's reason ("RecipientError: 550 5.1.1 ..."); look no further.
+_REPLY_TOKENS = 6
+
+EpochNumber = Annotated[float, Strict()]
+"""A JSON number (integer or not), never a string or a boolean."""
+
+
+class BrevoEvent(BaseModel):
+    """One transactional e-mail event as Brevo documents it; other fields are ignored.
+
+    Only ``event`` is required here: the message id, recipient and time are required of the
+    events that become observations, and checked there, so that a contact-list event or an
+    event of a type added since is still well-formed.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event: str
+    email: str | None = None
+    message_id: str | None = Field(default=None, alias="message-id")
+    ts_event: EpochNumber | None = None
+    ts_epoch: EpochNumber | None = None
+    subject: str | None = None
+    sender_email: str | None = None
+    sending_ip: str | None = None
+    template_id: int | None = None
+    tags: list[str] | None = None
+    tag: str | list[str] | None = None
+    x_mailin_custom: Any = Field(default=None, alias="X-Mailin-custom")
+    reason: str | None = None
+    link: str | None = None
+    user_agent: str | None = None
+
+
+# One adapter validates a whole body in one pass; the body's first byte picks which.
+_SINGLE = TypeAdapter(BrevoEvent)
+_BATCH = TypeAdapter(list[BrevoEvent])
+
+
+def parse(body: bytes) -> Parsed:
+    """The observations of one Brevo webhook body, in body order, and its notices.
+
+    Raises BodyError naming the event's index and field when the body is not Brevo's format;
+    nothing of such a body is returned.
+    """
+    events = _events(body)
+    observations: list[Observation] = []
+    notices: list[Notice] = []
+    for index, event in enumerate(events):
+        raw_type = event.event
+        if raw_type not in MAPPING:
+            notices.append(unknown_type(index, raw_type, NAME))
+            continue
+        kind = MAPPING[raw_type]
+        if kind is None:
+            notices.append(Notice(index, raw_type, _CONTACT_EVENT, known=True))
+            continue
+        observations.append(_observation(index, event, kind))
+    return Parsed(observations, notices)
+
+
+def _events(body: bytes) -> list[BrevoEvent]:
+    """The body's events: a batched webhook's array, or the one event of a plain webhook."""
+    if body.lstrip()[:1] == b"[":
+        return validate_body(NAME, _BATCH, body, batch=True)
+    return [validate_body(NAME, _SINGLE, body, batch=False)]
+
+
+def _observation(index: int, event: BrevoEvent, kind: EventKind) -> Observation:
+    """The observation of one event whose type is a delivery fact."""
+    message_id = event.message_id
+    if message_id is None or not message_id.strip():
+        raise BodyError(NAME, index, "message-id", "missing; Brevo names the message by it")
+    recipient = event.email
+    if recipient is None:
+        raise BodyError(NAME, index, "email", "missing; Brevo names the recipient by it")
+    occurred_at = _occurred_at(index, event)
+    facts = _details(event)
+    metadata = _metadata(event.x_mailin_custom)
+    return converting(
+        NAME,
+        index,
+        lambda: Observation(
+            provider=NAME,
+            provider_message_id=message_id,
+            recipient=recipient,
+            kind=kind,
+            occurred_at=occurred_at,
+            event_id=None,
+            raw_type=event.event,
+            details=facts,
+            metadata=metadata,
+        ),
+    )
+
+
+def _occurred_at(index: int, event: BrevoEvent) -> datetime:
+    """The event's instant from ``ts_event``, or from ``ts_epoch`` when that is all there is."""
+    if event.ts_event is not None:
+        return from_epoch(event.ts_event, NAME, index, "ts_event")
+    if event.ts_epoch is not None:
+        value = event.ts_epoch
+        seconds = value / 1000 if value >= _MILLISECONDS_FROM else value
+        return from_epoch(seconds, NAME, index, "ts_epoch")
+    raise BodyError(NAME, index, "ts_event", "missing; Brevo gives the event's time in it")
+
+
+def _details(event: BrevoEvent) -> dict[str, Any]:
+    """The event's facts in mailledger's detail names."""
+    reason = event.reason.strip() if event.reason else None
+    smtp_code, smtp_status = _smtp_reply(reason) if reason else (None, None)
+    found = details(
+        smtp_code=smtp_code,
+        smtp_status=smtp_status,
+        reason=reason,
+        url=event.link,
+        user_agent=event.user_agent,
+        proxy_open=True if event.event in _PROXY_OPENS else None,
+        sending_ip=event.sending_ip,
+        tags=_tags(event),
+        subject=event.subject,
+        sender=event.sender_email,
+    )
+    if event.template_id is not None:
+        # No shared name fits Brevo's template number; it is kept under its own.
+        found["template_id"] = event.template_id
+    return found
+
+
+def _smtp_reply(reason: str) -> tuple[int | None, str | None]:
+    """The basic and enhanced SMTP codes at the start of a reason, where there are any."""
+    code: int | None = None
+    status: str | None = None
+    for token in reason.split(None, _REPLY_TOKENS)[:_REPLY_TOKENS]:
+        token = token.rstrip(":,;")
+        if token[:1] not in {"2", "4", "5"}:
+            continue
+        if code is None and len(token) == 3 and token.isdigit():
+            code = int(token)
+        elif status is None and _is_enhanced_status(token):
+            status = token
+    return code, status
+
+
+def _is_enhanced_status(token: str) -> bool:
+    """True for an RFC 3463 status code such as 5.1.1 or 4.7.26."""
+    parts = token.split(".")
+    return (
+        len(parts) == 3
+        and len(parts[0]) == 1
+        and all(part.isdigit() and len(part) <= 3 for part in parts)
+    )
+
+
+def _tags(event: BrevoEvent) -> list[str] | None:
+    """The send's tags: ``tags``, or the older ``tag`` where Brevo sends only that."""
+    if event.tags:
+        return list(event.tags)
+    tag = event.tag
+    if isinstance(tag, list):
+        return list(tag) or None
+    if tag is None or not tag.strip():
+        return None
+    return list(_tags_of_text(tag.strip()))
+
+
+@lru_cache(maxsize=1024)
+def _tags_of_text(tag: str) -> tuple[str, ...]:
+    """Brevo's ``tag`` text: a JSON array of tags serialised into a string, or one tag."""
+    if tag.startswith("["):
+        try:
+            decoded = json.loads(tag)
+        except ValueError:
+            return (tag,)
+        if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
+            return tuple(decoded)
+    return (tag,)
+
+
+def _metadata(custom: Any) -> Mapping[str, str]:
+    """Our correlation ids from the ``X-Mailin-custom`` value, or none."""
+    if isinstance(custom, str):
+        return _metadata_of_header(custom)
+    if isinstance(custom, dict):
+        return correlation(custom)
+    return {}
+
+
+@lru_cache(maxsize=4096)
+def _metadata_of_header(header: str) -> Mapping[str, str]:
+    """Correlation ids from an X-Mailin-custom header (cached: a message's events repeat it).
+
+    The header belongs to the platform: text in neither accepted form yields nothing rather
+    than an error, so that a delivery fact is never refused because of it.
+    """
+    text = header.strip()
+    if text.startswith("{"):
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            return {}
+        return correlation(fields) if isinstance(fields, dict) else {}
+    pairs: dict[str, str] = {}
+    for pair in text.split("|"):
+        key, colon, value = pair.partition(":")
+        if colon:
+            pairs.setdefault(key.strip(), value.strip())
+    return correlation(pairs)

@@ -1,0 +1,290 @@
+"""SendGrid's Event Webhook: a JSON array of events, many messages and recipients a body.
+
+Each event names its type in ``event``, its time in ``timestamp`` (epoch seconds), its
+recipient in ``email``, the message in ``sg_message_id`` (the X-Message-Id followed by a
+per-recipient routing suffix, which the domain cuts at ``.filter`` or ``.recvd``) and
+itself in ``sg_event_id``. The send's custom args (v3 Mail Send ``custom_args``, SMTP API
+``unique_args``) come back flattened into the event as top-level keys: our correlation ids
+are read from the event's extra keys.
+
+Two raw types name several kinds, decided by ``event_kind``:
+
+- ``bounce``: ``type`` "bounce" (or none) is a hard bounce, "blocked" a block;
+- ``dropped``: SendGrid refused to send; the ``reason`` decides (see ``DROP_REASONS``).
+
+SendGrid documents that an asynchronous bounce carries no ``sg_message_id``: such a bounce
+names no message and becomes a known notice instead of failing the whole batch. The
+signature is checked by ``adapters.authenticity.sendgrid``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter
+
+from adapters.providers.correlation import correlation
+from adapters.providers.details import details
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.timestamps import from_epoch
+from adapters.providers.validation import converting, validate_body
+from domain.kinds import EventKind
+from domain.values import Observation
+
+NAME = "sendgrid"
+
+MAPPING: dict[str, EventKind | None] = {
+    "processed": EventKind.QUEUED,
+    # The usual kind; event_kind() decides each drop by its reason.
+    "dropped": EventKind.BLOCKED,
+    "delivered": EventKind.DELIVERED,
+    "deferred": EventKind.DEFERRED,
+    # The usual kind; event_kind() makes a bounce of type "blocked" a block.
+    "bounce": EventKind.HARD_BOUNCE,
+    "open": EventKind.OPENED,
+    "click": EventKind.CLICKED,
+    "spamreport": EventKind.SPAM,
+    "unsubscribe": EventKind.UNSUBSCRIBED,
+    "group_unsubscribe": EventKind.UNSUBSCRIBED,
+    "group_resubscribe": None,
+    "account_status_change": None,
+}
+"""Every event type SendGrid documents, by raw name; None for those that are no delivery fact."""
+
+NOT_DELIVERY_FACTS: dict[str, str] = {
+    "group_resubscribe": (
+        "the recipient rejoined a SendGrid unsubscribe group; a subscription change, "
+        "not a delivery fact"
+    ),
+    "account_status_change": (
+        "SendGrid changed the account's status for compliance; it names no message or recipient"
+    ),
+}
+"""Why each documented type that maps to None is recorded as no observation."""
+
+DROP_REASONS: dict[str, EventKind] = {
+    "invalid": EventKind.INVALID_EMAIL,
+    "invalid address": EventKind.INVALID_EMAIL,
+    "invalid smtpapi header": EventKind.ERROR,
+    "recipient list over package quota": EventKind.ERROR,
+    "bounced address": EventKind.BLOCKED,
+    "unsubscribed address": EventKind.BLOCKED,
+    "spam reporting address": EventKind.BLOCKED,
+}
+"""The kind of a ``dropped`` event by its documented reason (lower-cased).
+
+A drop is SendGrid refusing to send: an invalid address is ``invalid_email``, a fault of the
+send itself (a bad SMTP API header, a plan's quota) is ``error``, and a suppression
+(an earlier bounce, unsubscribe or spam report) is ``blocked``; so are spam content and
+any reason not listed here.
+"""
+
+BLOCKED_TYPE = "blocked"
+"""The ``type`` of a bounce the receiving server refused without SendGrid suppressing it."""
+
+# Engagement events report the recipient's IP; delivery events the IP SendGrid sent from.
+_RECIPIENT_IP_TYPES = frozenset(
+    {"open", "click", "unsubscribe", "group_unsubscribe", "group_resubscribe", "spamreport"}
+)
+# SendGrid echoes these nested objects when the send set them as objects, not flattened.
+_NESTED_ARGS = ("custom_args", "unique_args")
+# The domain's names of the fields it refuses, as SendGrid names them in the body.
+_FIELDS = {"recipient": "email", "provider_message_id": "sg_message_id"}
+
+
+def _epoch(value: Any) -> Any:
+    # Lax float validation would read JSON true as 1.0; a boolean is no time.
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time in epoch seconds")
+    return value
+
+
+class SendGridEvent(BaseModel):
+    """One event of the array SendGrid posts; only ``event`` and ``timestamp`` are in all types.
+
+    Extra keys are kept (not validated): they hold the send's flattened custom args.
+    """
+
+    # Custom args arrive as top-level keys, so extra keys are allowed and read for correlation.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    event: str
+    # Epoch seconds; documented as a string in one place, so numeric text is accepted too.
+    timestamp: Annotated[float, BeforeValidator(_epoch)]
+    email: str | None = None
+    sg_message_id: str | None = None
+    sg_event_id: str | None = None
+    category: str | list[str] | None = None
+    type: str | None = None
+    bounce_classification: str | None = None
+    reason: str | None = None
+    status: str | None = None
+    response: str | None = None
+    attempt: int | None = None
+    url: str | None = None
+    useragent: str | None = None
+    ip: str | None = None
+    sg_machine_open: bool | None = None
+    tls: bool | None = None
+    asm_group_id: int | None = None
+
+
+_BODY: TypeAdapter[list[SendGridEvent]] = TypeAdapter(list[SendGridEvent])
+
+
+def parse(body: bytes) -> Parsed:
+    """The observations and notices of one Event Webhook body, exactly as SendGrid posts it."""
+    events = validate_body(NAME, _BODY, body, batch=True)
+    observations: list[Observation] = []
+    notices: list[Notice] = []
+    for index, event in enumerate(events):
+        raw_type = event.event
+        if raw_type not in MAPPING:
+            notices.append(unknown_type(index, raw_type, NAME))
+            continue
+        usual = MAPPING[raw_type]
+        if usual is None:
+            notices.append(not_delivery_fact(index, event))
+        elif raw_type == "bounce" and not (event.sg_message_id or "").strip():
+            notices.append(asynchronous_bounce(index, event))
+        else:
+            outcome = observation_of(index, event, event_kind(event, usual))
+            if isinstance(outcome, Notice):
+                notices.append(outcome)
+            else:
+                observations.append(outcome)
+    return Parsed(observations=observations, notices=notices)
+
+
+def event_kind(event: SendGridEvent, usual: EventKind) -> EventKind:
+    """The kind of a message event: its type's usual kind, or as its fields decide for two types."""
+    if event.event == "bounce":
+        return EventKind.BLOCKED if event.type == BLOCKED_TYPE else EventKind.HARD_BOUNCE
+    if event.event == "dropped":
+        return DROP_REASONS.get((event.reason or "").strip().lower(), EventKind.BLOCKED)
+    return usual
+
+
+def observation_of(index: int, event: SendGridEvent, kind: EventKind) -> Observation | Notice:
+    """The observation of one message event, its problems told by SendGrid's field names.
+
+    A drop for an address so invalid the domain refuses it as a recipient is a known notice:
+    SendGrid posts such drops, and they must not make the rest of the batch unreadable.
+    """
+    message_id = event.sg_message_id
+    if message_id is None or not message_id.strip():
+        raise BodyError(NAME, index, "sg_message_id", "missing; every message event carries one")
+    recipient = event.email
+    if recipient is None:
+        raise BodyError(NAME, index, "email", "missing; every message event names its recipient")
+    occurred_at = from_epoch(event.timestamp, NAME, index, "timestamp")
+    facts = details_of(event)
+    try:
+        return converting(
+            NAME,
+            index,
+            lambda: Observation(
+                provider=NAME,
+                provider_message_id=message_id,
+                recipient=recipient,
+                kind=kind,
+                occurred_at=occurred_at,
+                event_id=event.sg_event_id,
+                raw_type=event.event,
+                details=facts,
+                metadata=metadata_of(event),
+            ),
+        )
+    except BodyError as error:
+        if kind is EventKind.INVALID_EMAIL and error.field == "recipient":
+            reason = f"SendGrid dropped a send to an invalid address: {error.problem}"
+            return Notice(index, event.event, reason, known=True, details=facts)
+        field = _FIELDS.get(error.field or "", error.field)
+        raise BodyError(NAME, index, field, error.problem) from None
+
+
+def details_of(event: SendGridEvent) -> dict[str, Any]:
+    """The event's facts in the shared vocabulary, plus ``tls`` and ``unsubscribe_group``.
+
+    A drop's ``reason`` is SendGrid's own; on other events ``reason`` is the receiving
+    server's answer, so it is the diagnostic unless a ``response`` carries that answer.
+    """
+    raw_type = event.event
+    if raw_type == "dropped" or event.response:
+        diagnostic, reason = event.response, event.reason
+    else:
+        diagnostic, reason = event.reason, None
+    engagement = raw_type in _RECIPIENT_IP_TYPES
+    found = details(
+        smtp_code=smtp_code(diagnostic),
+        smtp_status=event.status,
+        diagnostic=diagnostic,
+        reason=reason,
+        bounce_type=event.type if raw_type == "bounce" else None,
+        bounce_subtype=event.bounce_classification,
+        attempt=event.attempt,
+        url=event.url,
+        user_agent=event.useragent,
+        ip=event.ip if engagement else None,
+        sending_ip=None if engagement else event.ip,
+        machine_open=event.sg_machine_open,
+        tags=tags_of(event.category),
+    )
+    # No shared slot holds these; they are kept under plain names.
+    if event.tls is not None:
+        found["tls"] = event.tls
+    if raw_type == "group_unsubscribe" and event.asm_group_id is not None:
+        found["unsubscribe_group"] = event.asm_group_id
+    return found
+
+
+def smtp_code(text: str | None) -> int | None:
+    """The basic SMTP reply code that starts a server's answer ("550 5.1.1 ..."), if any."""
+    if not text or len(text) < 3:
+        return None
+    head = text[:3]
+    if head[0] not in "2345" or not head.isdigit() or (len(text) > 3 and text[3] not in " -"):
+        return None
+    return int(head)
+
+
+def tags_of(category: str | list[str] | None) -> list[str] | None:
+    """SendGrid's categories, sent back as a string or a list, as a list of tags."""
+    if category is None:
+        return None
+    tags = [category] if isinstance(category, str) else category
+    return [tag for tag in tags if tag] or None
+
+
+def metadata_of(event: SendGridEvent) -> dict[str, str]:
+    """Our correlation ids from the flattened custom args, or from a nested args object."""
+    extra = event.model_extra
+    if not extra:
+        return {}
+    found = correlation(extra)
+    for key in _NESTED_ARGS:
+        nested = extra.get(key)
+        if isinstance(nested, dict):
+            found = {**correlation(nested), **found}
+    return found
+
+
+def not_delivery_fact(index: int, event: SendGridEvent) -> Notice:
+    """The known notice of a documented type that is no delivery fact about a recipient."""
+    facts: dict[str, Any] = {}
+    if event.type:
+        facts["type"] = event.type
+    if event.asm_group_id is not None:
+        facts["unsubscribe_group"] = event.asm_group_id
+    return Notice(index, event.event, NOT_DELIVERY_FACTS[event.event], known=True, details=facts)
+
+
+def asynchronous_bounce(index: int, event: SendGridEvent) -> Notice:
+    """The known notice of a bounce without ``sg_message_id``, which names no message."""
+    from_epoch(event.timestamp, NAME, index, "timestamp")
+    reason = (
+        "SendGrid asynchronous bounce without sg_message_id: it names no message, "
+        "so it is not recorded"
+    )
+    return Notice(index, event.event, reason, known=True, details=details_of(event))

@@ -1,0 +1,680 @@
+"""Amazon SES events, as Amazon SNS posts them to an HTTP(S) subscription.
+
+A body is one SNS message: a JSON envelope whose ``Type`` is ``Notification``,
+``SubscriptionConfirmation`` or ``UnsubscribeConfirmation``. A notification's ``Message`` is
+a JSON *string* holding one SES record, in either of SES's two formats, both read here:
+
+- event publishing through a configuration set: ``eventType`` is one of Send, Reject,
+  Bounce, Complaint, Delivery, Open, Click, Rendering Failure, DeliveryDelay, Subscription;
+- the older feedback notifications of an identity: ``notificationType`` is Bounce,
+  Complaint or Delivery (or AmazonSnsSubscriptionSucceeded once the topic is set up).
+
+One record may name several recipients; each gets its own observation. The message id is
+``mail.messageId``; the event id is the SNS envelope's ``MessageId``, which SNS keeps when
+it retries, so a retried notification is a duplicate (per recipient, as the domain counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from adapters.providers.correlation import CORRELATION_KEYS, correlation
+from adapters.providers.details import details
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.timestamps import from_iso
+from adapters.providers.validation import body_error, converting, validate_body
+from domain.kinds import EventKind
+from domain.values import Observation
+
+NAME = "ses"
+
+MAPPING: dict[str, EventKind | None] = {
+    "Send": EventKind.SENT,
+    "Delivery": EventKind.DELIVERED,
+    "DeliveryDelay": EventKind.DEFERRED,
+    "Bounce": EventKind.HARD_BOUNCE,
+    "Complaint": EventKind.SPAM,
+    "Reject": EventKind.BLOCKED,
+    "Open": EventKind.OPENED,
+    "Click": EventKind.CLICKED,
+    "Rendering Failure": EventKind.ERROR,
+    "Subscription": EventKind.UNSUBSCRIBED,
+    "AmazonSnsSubscriptionSucceeded": None,
+    "Received": None,
+    "SubscriptionConfirmation": None,
+    "UnsubscribeConfirmation": None,
+}
+"""Every type SES and SNS document, by raw name, onto mailledger's kinds.
+
+Three types depend on their fields, and the parser applies these rules:
+
+- ``Bounce`` (hard_bounce above) by ``bounceType``: ``Permanent`` is hard_bounce, except the
+  sub-types ``Suppressed`` and ``OnAccountSuppressionList``, where SES refused to send
+  (blocked); ``Transient`` and ``Undetermined`` are soft_bounce; a recipient whose DSN
+  ``action`` is ``delayed`` is deferred. Another ``bounceType`` is reported as unknown.
+- ``Complaint`` (spam above): ``complaintSubType`` ``OnAccountSuppressionList`` is blocked
+  (SES did not send); ``complaintFeedbackType`` ``not-spam`` is a report that the message is
+  *not* spam, so it records nothing (a known notice).
+- ``Subscription`` (unsubscribed above): unsubscribed when ``newTopicPreferences``
+  unsubscribes the contact from all topics; any other preference change is a known notice.
+
+``None``: SNS's subscription messages, SES's set-up notice and inbound mail (``Received``)
+are not delivery facts about a recipient; they are known notices.
+"""
+
+TOPIC_VALIDATED = "Successfully validated SNS topic for Amazon SES event publishing."
+"""The plain-text notification SES publishes when a configuration set's SNS destination is set."""
+
+_NOTICES = {
+    "SubscriptionConfirmation": (
+        "SNS asks this endpoint to confirm its subscription to the topic: visit subscribe_url "
+        "(or call ConfirmSubscription with the token)"
+    ),
+    "UnsubscribeConfirmation": (
+        "SNS confirms this endpoint was unsubscribed from the topic; subscribe_url subscribes it "
+        "again"
+    ),
+    "AmazonSnsSubscriptionSucceeded": "SES confirms it now publishes notifications to this topic",
+    "Received": "an e-mail SES received for the account (email receiving), not a delivery event",
+    "Notification": "SES validated this SNS topic as an event-publishing destination",
+}
+_SUPPRESSED = frozenset({"Suppressed", "OnAccountSuppressionList"})
+_BOUNCE_KINDS = {
+    "Permanent": EventKind.HARD_BOUNCE,
+    "Transient": EventKind.SOFT_BOUNCE,
+    "Undetermined": EventKind.SOFT_BOUNCE,
+}
+_TAGS_HEADER = "x-ses-message-tags"
+
+T = TypeVar("T")
+
+
+class _Model(BaseModel):
+    # SES and SNS add fields; ignoring them (rather than keeping them) is also the faster.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Envelope(_Model):
+    """The SNS message: a notification or a (un)subscription confirmation."""
+
+    type: str = Field(alias="Type")
+    message_id: str = Field(alias="MessageId", min_length=1)
+    message: str = Field(alias="Message")
+    topic_arn: str | None = Field(None, alias="TopicArn")
+    subscribe_url: str | None = Field(None, alias="SubscribeURL")
+    token: str | None = Field(None, alias="Token")
+
+
+class Header(_Model):
+    """One of the original e-mail's headers (when the notification includes them)."""
+
+    name: str
+    value: str
+
+
+class Mail(_Model):
+    """The e-mail an event is about."""
+
+    message_id: str = Field(alias="messageId", min_length=1)
+    timestamp: str
+    source: str | None = None
+    destination: list[str] = Field(default_factory=list)
+    tags: dict[str, Any] | None = None
+
+
+class MailWithHeaders(Mail):
+    """The e-mail with its original headers, read only where tags must come from them."""
+
+    headers: list[Header] | None = None
+
+
+class BouncedRecipient(_Model):
+    """A recipient of a bounce, with the DSN's fields when one was attached."""
+
+    email_address: str = Field(alias="emailAddress")
+    action: str | None = None
+    status: str | None = None
+    diagnostic_code: str | None = Field(None, alias="diagnosticCode")
+
+
+class Bounce(_Model):
+    """A hard bounce, or a soft bounce SES stopped retrying."""
+
+    bounce_type: str = Field(alias="bounceType")
+    bounce_subtype: str | None = Field(None, alias="bounceSubType")
+    bounced_recipients: list[BouncedRecipient] = Field(alias="bouncedRecipients")
+    timestamp: str
+    feedback_id: str | None = Field(None, alias="feedbackId")
+    reporting_mta: str | None = Field(None, alias="reportingMTA")
+    remote_mta_ip: str | None = Field(None, alias="remoteMtaIp")
+
+
+class ComplainedRecipient(_Model):
+    """A recipient who may have complained."""
+
+    email_address: str = Field(alias="emailAddress")
+
+
+class Complaint(_Model):
+    """A complaint (feedback loop report) about the e-mail."""
+
+    complained_recipients: list[ComplainedRecipient] = Field(alias="complainedRecipients")
+    timestamp: str
+    feedback_id: str | None = Field(None, alias="feedbackId")
+    complaint_subtype: str | None = Field(None, alias="complaintSubType")
+    complaint_feedback_type: str | None = Field(None, alias="complaintFeedbackType")
+    user_agent: str | None = Field(None, alias="userAgent")
+    arrival_date: str | None = Field(None, alias="arrivalDate")
+
+
+class Delivery(_Model):
+    """The receiving server accepted the e-mail."""
+
+    timestamp: str
+    recipients: list[str]
+    processing_time_millis: int | None = Field(None, alias="processingTimeMillis")
+    smtp_response: str | None = Field(None, alias="smtpResponse")
+    reporting_mta: str | None = Field(None, alias="reportingMTA")
+    remote_mta_ip: str | None = Field(None, alias="remoteMtaIp")
+
+
+class DelayedRecipient(_Model):
+    """A recipient whose delivery is delayed."""
+
+    email_address: str = Field(alias="emailAddress")
+    status: str | None = None
+    diagnostic_code: str | None = Field(None, alias="diagnosticCode")
+
+
+class DeliveryDelay(_Model):
+    """A temporary failure; SES keeps trying until ``expirationTime``."""
+
+    timestamp: str
+    delay_type: str | None = Field(None, alias="delayType")
+    delayed_recipients: list[DelayedRecipient] = Field(alias="delayedRecipients")
+    expiration_time: str | None = Field(None, alias="expirationTime")
+    reporting_mta: str | None = Field(None, alias="reportingMTA")
+
+
+class Reject(_Model):
+    """SES refused to send the e-mail (it found a virus)."""
+
+    reason: str | None = None
+
+
+class Open(_Model):
+    """The e-mail was opened (the tracking image was loaded)."""
+
+    timestamp: str
+    ip_address: str | None = Field(None, alias="ipAddress")
+    user_agent: str | None = Field(None, alias="userAgent")
+
+
+class Click(_Model):
+    """A tracked link of the e-mail was followed."""
+
+    timestamp: str
+    link: str | None = None
+    ip_address: str | None = Field(None, alias="ipAddress")
+    user_agent: str | None = Field(None, alias="userAgent")
+
+
+class Failure(_Model):
+    """The template could not be rendered, so the e-mail was not sent."""
+
+    error_message: str | None = Field(None, alias="errorMessage")
+    template_name: str | None = Field(None, alias="templateName")
+
+
+class TopicStatus(_Model):
+    """A contact's subscription to one topic of a contact list."""
+
+    topic_name: str | None = Field(None, alias="topicName")
+    subscription_status: str | None = Field(None, alias="subscriptionStatus")
+
+
+class TopicPreferences(_Model):
+    """A contact's preferences in a contact list."""
+
+    unsubscribe_all: bool = Field(False, alias="unsubscribeAll")
+    topic_subscription_status: list[TopicStatus] = Field(
+        default_factory=list, alias="topicSubscriptionStatus"
+    )
+
+
+class Subscription(_Model):
+    """A contact changed its preferences through SES list management."""
+
+    timestamp: str
+    contact_list: str | None = Field(None, alias="contactList")
+    source: str | None = None
+    new_topic_preferences: TopicPreferences | None = Field(None, alias="newTopicPreferences")
+
+
+class SesRecord(_Model):
+    """One SES record: event publishing (``eventType``) or a notification (``notificationType``)."""
+
+    event_type: str | None = Field(None, alias="eventType")
+    notification_type: str | None = Field(None, alias="notificationType")
+    mail: Mail | None = None
+    bounce: Bounce | None = None
+    complaint: Complaint | None = None
+    delivery: Delivery | None = None
+    delivery_delay: DeliveryDelay | None = Field(None, alias="deliveryDelay")
+    reject: Reject | None = None
+    open: Open | None = None
+    click: Click | None = None
+    failure: Failure | None = None
+    subscription: Subscription | None = None
+
+
+class SesRecordWithHeaders(SesRecord):
+    """A record without ``mail.tags`` (a notification of an identity): tags are in a header."""
+
+    mail: MailWithHeaders | None = None
+
+
+_ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
+_RECORD: TypeAdapter[SesRecord] = TypeAdapter(SesRecord)
+_RECORD_WITH_HEADERS: TypeAdapter[SesRecord] = TypeAdapter(SesRecordWithHeaders)
+
+
+def parse(body: bytes) -> Parsed:
+    """The observations of one SNS message body, exactly as SNS posts it."""
+    envelope = validate_body(NAME, _ENVELOPE, body, batch=False)
+    if envelope.type != "Notification":
+        return Parsed(notices=[_sns_notice(envelope)])
+    if envelope.message == TOPIC_VALIDATED:
+        return Parsed(notices=[_notice("Notification", {"topic_arn": envelope.topic_arn})])
+    record = _record(envelope.message)
+    raw_type = record.event_type or record.notification_type
+    if not raw_type:
+        raise BodyError(NAME, 0, "Message.eventType", "missing (nor is there a notificationType)")
+    handler = _HANDLERS.get(raw_type)
+    if handler is not None:
+        return handler(record, envelope.message_id, raw_type)
+    if raw_type in _NOTICES:
+        return Parsed(notices=[_notice(raw_type, {"topic_arn": envelope.topic_arn})])
+    return Parsed(notices=[unknown_type(0, raw_type, NAME)])
+
+
+def _record(message: str) -> SesRecord:
+    """The SES record inside the envelope's ``Message`` string; its errors name ``Message.…``.
+
+    Headers are validated only for a record without tags, the one place they are read: they
+    are most of a record's size, and skipping them saves a third of its validation.
+    """
+    adapter = _RECORD if '"tags"' in message else _RECORD_WITH_HEADERS
+    try:
+        return adapter.validate_json(message)
+    except ValidationError as error:
+        found = body_error(NAME, error, batch=False)
+    field = "Message" if found.field is None else f"Message.{found.field}"
+    raise BodyError(NAME, 0, field, found.problem)
+
+
+def _sns_notice(envelope: Envelope) -> Notice:
+    """A subscription or unsubscription confirmation, with what confirming it needs."""
+    if envelope.type not in {"SubscriptionConfirmation", "UnsubscribeConfirmation"}:
+        return unknown_type(0, envelope.type, NAME)
+    return _notice(
+        envelope.type,
+        {
+            "topic_arn": envelope.topic_arn,
+            "subscribe_url": envelope.subscribe_url,
+            "token": envelope.token,
+        },
+    )
+
+
+def _notice(raw_type: str, facts: dict[str, Any]) -> Notice:
+    """A known type that records nothing, with its facts (those that are present)."""
+    given = {key: value for key, value in facts.items() if value is not None}
+    return Notice(index=0, raw_type=raw_type, reason=_NOTICES[raw_type], known=True, details=given)
+
+
+# --- one function per type ------------------------------------------------------------------
+
+Handler = Callable[[SesRecord, str, str], Parsed]
+
+
+def _send(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Sent to every address the e-mail was sent to; SES names no recipient of its own."""
+    mail = _mail(record)
+    at = _time(mail.timestamp, "mail.timestamp")
+    facts = details(sender=mail.source)
+    return _each(mail, event_id, raw_type, EventKind.SENT, mail.destination, at, facts)
+
+
+def _reject(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """SES refused the whole e-mail, so every address of it is blocked."""
+    mail = _mail(record)
+    reject = _part(record.reject, "reject")
+    at = _time(mail.timestamp, "mail.timestamp")
+    facts = details(reason=reject.reason)
+    return _each(mail, event_id, raw_type, EventKind.BLOCKED, mail.destination, at, facts)
+
+
+def _rendering_failure(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """The template failed, so nothing was sent to any address of the e-mail."""
+    mail = _mail(record)
+    failure = _part(record.failure, "failure")
+    at = _time(mail.timestamp, "mail.timestamp")
+    facts = details(reason=failure.error_message)
+    if failure.template_name:
+        facts["template"] = failure.template_name
+    return _each(mail, event_id, raw_type, EventKind.ERROR, mail.destination, at, facts)
+
+
+def _delivery(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Delivered to each recipient the delivery names."""
+    mail = _mail(record)
+    delivery = _part(record.delivery, "delivery")
+    at = _time(delivery.timestamp, "delivery.timestamp")
+    response = delivery.smtp_response
+    facts = details(
+        smtp_code=_smtp_code(response),
+        smtp_status=_enhanced_status(response),
+        diagnostic=response,
+        remote_mta=delivery.remote_mta_ip,
+        sending_ip=_first_tag(mail, "ses:outgoing-ip"),
+    )
+    return _each(mail, event_id, raw_type, EventKind.DELIVERED, delivery.recipients, at, facts)
+
+
+def _delivery_delay(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Deferred, for each delayed recipient with its own SMTP status."""
+    mail = _mail(record)
+    delay = _part(record.delivery_delay, "deliveryDelay")
+    at = _time(delay.timestamp, "deliveryDelay.timestamp")
+    metadata = _metadata(mail)
+    observations = [
+        _observation(
+            mail,
+            event_id,
+            raw_type,
+            EventKind.DEFERRED,
+            recipient.email_address,
+            at,
+            details(
+                smtp_code=_smtp_code(recipient.diagnostic_code),
+                smtp_status=recipient.status,
+                diagnostic=recipient.diagnostic_code,
+                reason=delay.delay_type,
+            ),
+            metadata,
+        )
+        for recipient in delay.delayed_recipients
+    ]
+    return _parsed(observations, raw_type)
+
+
+def _bounce(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """A bounce, its kind by bounce type and sub-type (see MAPPING), per bounced recipient."""
+    mail = _mail(record)
+    bounce = _part(record.bounce, "bounce")
+    kind = _BOUNCE_KINDS.get(bounce.bounce_type)
+    if kind is None:
+        return Parsed(notices=[unknown_type(0, f"{raw_type} {bounce.bounce_type}", NAME)])
+    if kind is EventKind.HARD_BOUNCE and bounce.bounce_subtype in _SUPPRESSED:
+        kind = EventKind.BLOCKED
+    at = _time(bounce.timestamp, "bounce.timestamp")
+    metadata = _metadata(mail)
+    observations = [
+        _observation(
+            mail,
+            event_id,
+            raw_type,
+            EventKind.DEFERRED if recipient.action == "delayed" else kind,
+            recipient.email_address,
+            at,
+            details(
+                smtp_code=_smtp_code(recipient.diagnostic_code),
+                smtp_status=recipient.status,
+                diagnostic=recipient.diagnostic_code,
+                bounce_type=bounce.bounce_type,
+                bounce_subtype=bounce.bounce_subtype,
+                remote_mta=bounce.remote_mta_ip,
+            ),
+            metadata,
+        )
+        for recipient in bounce.bounced_recipients
+    ]
+    return _parsed(observations, raw_type)
+
+
+def _complaint(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Spam, for every recipient SES thinks may have complained (see MAPPING for the rules)."""
+    mail = _mail(record)
+    complaint = _part(record.complaint, "complaint")
+    feedback = complaint.complaint_feedback_type
+    if feedback == "not-spam":
+        reason = "the feedback report says the message is not spam; nothing to record"
+        return Parsed(notices=[Notice(0, raw_type, reason, known=True)])
+    suppressed = complaint.complaint_subtype == "OnAccountSuppressionList"
+    kind = EventKind.BLOCKED if suppressed else EventKind.SPAM
+    at = _time(complaint.timestamp, "complaint.timestamp")
+    facts = details(feedback_type=feedback, reason=complaint.complaint_subtype)
+    addresses = [recipient.email_address for recipient in complaint.complained_recipients]
+    return _each(mail, event_id, raw_type, kind, addresses, at, facts)
+
+
+def _open(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Opened, by the e-mail's one recipient (SES does not say who opened a shared copy)."""
+    mail = _mail(record)
+    opened = _part(record.open, "open")
+    at = _time(opened.timestamp, "open.timestamp")
+    facts = details(ip=opened.ip_address, user_agent=opened.user_agent)
+    return _sole(mail, event_id, raw_type, EventKind.OPENED, at, facts)
+
+
+def _click(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Clicked, by the e-mail's one recipient (SES does not say who clicked a shared copy)."""
+    mail = _mail(record)
+    click = _part(record.click, "click")
+    at = _time(click.timestamp, "click.timestamp")
+    facts = details(url=click.link, ip=click.ip_address, user_agent=click.user_agent)
+    return _sole(mail, event_id, raw_type, EventKind.CLICKED, at, facts)
+
+
+def _subscription(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+    """Unsubscribed when the contact left every topic of the list; otherwise a notice."""
+    mail = _mail(record)
+    subscription = _part(record.subscription, "subscription")
+    preferences = subscription.new_topic_preferences
+    if preferences is None or not preferences.unsubscribe_all:
+        topics = preferences.topic_subscription_status if preferences else []
+        reason = "a contact changed its topic preferences without leaving the list"
+        facts = {
+            "contact_list": subscription.contact_list,
+            "topics": {t.topic_name: t.subscription_status for t in topics if t.topic_name},
+        }
+        return Parsed(notices=[Notice(0, raw_type, reason, known=True, details=facts)])
+    at = _time(subscription.timestamp, "subscription.timestamp")
+    facts = details(reason=subscription.source)
+    if subscription.contact_list:
+        facts["contact_list"] = subscription.contact_list
+    return _sole(mail, event_id, raw_type, EventKind.UNSUBSCRIBED, at, facts)
+
+
+_HANDLERS: dict[str, Handler] = {
+    "Send": _send,
+    "Reject": _reject,
+    "Rendering Failure": _rendering_failure,
+    "Delivery": _delivery,
+    "DeliveryDelay": _delivery_delay,
+    "Bounce": _bounce,
+    "Complaint": _complaint,
+    "Open": _open,
+    "Click": _click,
+    "Subscription": _subscription,
+}
+
+
+# --- shared pieces --------------------------------------------------------------------------
+
+
+def _mail(record: SesRecord) -> Mail:
+    """The record's ``mail``; every delivery event carries it."""
+    if record.mail is None:
+        raise BodyError(NAME, 0, "Message.mail", "missing; it holds the message id")
+    return record.mail
+
+
+def _part(part: T | None, field: str) -> T:
+    """The record's object of its own type (``bounce`` for a Bounce...), which must be there."""
+    if part is None:
+        raise BodyError(NAME, 0, f"Message.{field}", "missing for this event type")
+    return part
+
+
+def _time(value: str, field: str) -> datetime:
+    """An ISO-8601 time of the record (SES writes 'Z', or '+0000' in older notifications)."""
+    return from_iso(value, NAME, 0, f"Message.{field}")
+
+
+def _each(
+    mail: Mail,
+    event_id: str,
+    raw_type: str,
+    kind: EventKind,
+    addresses: list[str],
+    at: datetime,
+    facts: dict[str, Any],
+) -> Parsed:
+    """One observation per address, all with the same facts."""
+    metadata = _metadata(mail)
+    observations = [
+        _observation(mail, event_id, raw_type, kind, address, at, facts, metadata)
+        for address in addresses
+    ]
+    return _parsed(observations, raw_type)
+
+
+def _sole(
+    mail: Mail,
+    event_id: str,
+    raw_type: str,
+    kind: EventKind,
+    at: datetime,
+    facts: dict[str, Any],
+) -> Parsed:
+    """An event about the e-mail's one recipient; with several, SES cannot say which it was."""
+    if len(mail.destination) == 1:
+        return _each(mail, event_id, raw_type, kind, mail.destination, at, facts)
+    reason = (
+        f"the e-mail went to {len(mail.destination)} addresses and SES does not say which of "
+        f"them this {raw_type} event is about; nothing recorded"
+    )
+    notice_facts = {"message_id": mail.message_id}
+    return Parsed(notices=[Notice(0, raw_type, reason, known=True, details=notice_facts)])
+
+
+def _parsed(observations: list[Observation], raw_type: str) -> Parsed:
+    """The observations, or a notice when the event names no recipient at all."""
+    if observations:
+        return Parsed(observations=observations)
+    reason = f"the {raw_type} event names no recipient; nothing recorded"
+    return Parsed(notices=[Notice(0, raw_type, reason, known=True)])
+
+
+def _observation(
+    mail: Mail,
+    event_id: str,
+    raw_type: str,
+    kind: EventKind,
+    address: str,
+    at: datetime,
+    facts: dict[str, Any],
+    metadata: dict[str, str],
+) -> Observation:
+    """The observation of one recipient; the domain's refusal of a value is a BodyError."""
+    return converting(
+        NAME,
+        0,
+        lambda: Observation(
+            provider=NAME,
+            provider_message_id=mail.message_id,
+            recipient=_address(address),
+            kind=kind,
+            occurred_at=at,
+            event_id=event_id,
+            raw_type=raw_type,
+            details=facts,
+            metadata=metadata,
+        ),
+    )
+
+
+def _address(value: str) -> str:
+    """The bare address of ``Name <address>``, the form SES repeats when the sender used it."""
+    if value.endswith(">") and "<" in value:
+        return value[value.rindex("<") + 1 : -1]
+    return value
+
+
+def _metadata(mail: Mail) -> dict[str, str]:
+    """Our identifiers from the message tags (first value of each), else the tags header."""
+    if mail.tags is not None:
+        firsts = {
+            key: value[0] if isinstance(value, list) and value else value
+            for key, value in mail.tags.items()
+            if key in CORRELATION_KEYS
+        }
+        return correlation(firsts)
+    if isinstance(mail, MailWithHeaders):
+        return correlation(_header_tags(mail.headers))
+    return {}
+
+
+def _header_tags(headers: list[Header] | None) -> dict[str, str]:
+    """The ``X-SES-MESSAGE-TAGS: name=value, name=value`` header of the original e-mail.
+
+    Notifications of an identity carry no ``tags``; they carry the original headers when the
+    identity is set to include them, and a sender that tags through SMTP sets this header.
+    """
+    for header in headers or ():
+        if header.name.lower() == _TAGS_HEADER:
+            pairs = (item.partition("=") for item in header.value.split(","))
+            return {name.strip(): value.strip() for name, sep, value in pairs if sep}
+    return {}
+
+
+def _first_tag(mail: Mail, name: str) -> str | None:
+    """The first value of one of SES's own tags (``ses:outgoing-ip``...)."""
+    values = (mail.tags or {}).get(name)
+    if isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
+    return None
+
+
+def _smtp_code(text: str | None) -> int | None:
+    """The basic reply code a response or diagnostic starts with ('smtp; 550 5.1.1 …' → 550)."""
+    if not text:
+        return None
+    # A DSN's Diagnostic-Code is typed ('smtp; 550 …'); a delivery's smtpResponse is not.
+    prefix, typed, rest = text.partition(";")
+    label = prefix.strip()
+    head = rest if typed and label and " " not in label and not label[0].isdigit() else text
+    head = head.lstrip()
+    code = head[:3]
+    if code.isdigit() and code[0] in "245" and head[3:4] in {"", " ", "-"}:
+        return int(code)
+    return None
+
+
+def _enhanced_status(text: str | None) -> str | None:
+    """The enhanced status code ('2.6.0') that follows the reply code of an SMTP response."""
+    if _smtp_code(text) is None or text is None:
+        return None
+    parts = text.split(None, 2)
+    candidate = parts[1] if len(parts) > 1 else ""
+    pieces = candidate.split(".")
+    if len(pieces) == 3 and all(piece.isdigit() for piece in pieces) and pieces[0] in "245":
+        return candidate
+    return None
