@@ -49,6 +49,8 @@ def normalise_address(raw: str, field_name: str = "recipient") -> str:
 
 def aware_utc(value: datetime, field_name: str) -> datetime:
     """The instant in UTC; a time without offset is refused rather than guessed."""
+    if value.tzinfo is UTC:  # what parsers give: nothing to convert
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidObservationError(
             field_name, f"{value.isoformat()} has no UTC offset; add one, e.g. 'Z' or '+01:00'"
@@ -58,8 +60,16 @@ def aware_utc(value: datetime, field_name: str) -> datetime:
 
 def check_details(details: Mapping[str, Any], field_name: str = "details") -> dict[str, Any]:
     """A JSON-safe copy of provider details; keys the event store's codec reserves are refused."""
-    _check_json_value(details, field_name)
-    return dict(details)
+    copy = dict(details)
+    for key, value in copy.items():
+        # Nearly every value is plain (or a list of tags); only the others need the full,
+        # recursive check.
+        plain = type(value) in _PLAIN or (
+            type(value) is list and all(type(item) is str for item in value)
+        )
+        if not plain or type(key) is not str or key in _RESERVED_KEYS:
+            _check_json_value({key: value}, field_name)
+    return copy
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -192,17 +202,21 @@ class Observation:
 
     def __post_init__(self) -> None:
         provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
-        object.__setattr__(self, "provider", provider)
-        object.__setattr__(self, "provider_message_id", provider_message_id)
-        object.__setattr__(self, "recipient", normalise_address(self.recipient))
-        object.__setattr__(self, "kind", EventKind(self.kind))
-        object.__setattr__(self, "occurred_at", aware_utc(self.occurred_at, "occurred_at"))
-        object.__setattr__(self, "details", check_details(self.details))
-        object.__setattr__(self, "metadata", dict(self.metadata))
+        kind = self.kind if type(self.kind) is EventKind else EventKind(self.kind)
+        # One update of the instance's dict: a frozen dataclass's fields are set only here.
+        self.__dict__.update(
+            provider=provider,
+            provider_message_id=provider_message_id,
+            recipient=normalise_address(self.recipient),
+            kind=kind,
+            occurred_at=aware_utc(self.occurred_at, "occurred_at"),
+            details=check_details(self.details),
+            metadata=dict(self.metadata),
+        )
         if self.raw_type is None:
-            object.__setattr__(self, "raw_type", self.kind.value)
+            self.__dict__["raw_type"] = kind.value
         if self.event_id is None or not self.event_id.strip():
-            object.__setattr__(self, "event_id", self.content_hash())
+            self.__dict__["event_id"] = self.content_hash()
 
     @property
     def message_id(self) -> UUID:
