@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import eventsourcing.persistence
 import psycopg
 import structlog
 
+from adapters.authenticity.registry import UnverifiableProviderError, verifier_for
+from adapters.authenticity.settings import SettingError
+from adapters.ingestion import Body, BodyReadError, read_bodies
 from adapters.input_errors import InputError, read_all, read_json_lines
 from adapters.listing import MessageFilter, list_messages
 from adapters.logging import configure_logging
@@ -26,7 +30,7 @@ from adapters.presenters import (
     list_row_json,
     message_json,
 )
-from adapters.providers.generic import GenericObservationIn
+from adapters.providers.registry import PROVIDER_NAMES
 from adapters.registrations import RegistrationIn
 from adapters.storage import (
     DEFAULT_DATABASE_URL,
@@ -56,7 +60,14 @@ def user_errors(database: Database | None = None) -> Iterator[None]:
     """Turn expected failures into one line on stderr and a non-zero exit."""
     try:
         yield
-    except (InputError, MailledgerError, DatabaseUrlError) as error:
+    except (
+        InputError,
+        BodyReadError,
+        SettingError,
+        UnverifiableProviderError,
+        MailledgerError,
+        DatabaseUrlError,
+    ) as error:
         raise click.ClickException(str(error)) from None
     except _DATABASE_ERRORS as error:
         where = database.display if database else "the database"
@@ -154,25 +165,64 @@ def register(ctx: click.Context, file: IO[bytes]) -> None:
     )
 
 
+def _parse_headers(
+    _: click.Context, __: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, colon, content = value.partition(":")
+        if not colon or not name.strip():
+            raise click.BadParameter(f"{value!r} is not 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
 @main.command()
 @click.option(
     "--provider",
-    type=click.Choice(["generic"]),
+    type=click.Choice(PROVIDER_NAMES),
     required=True,
-    help="The format of the input; 'generic' is mailledger's own JSON lines.",
+    help="Who posted the bodies; 'generic' is mailledger's own JSON lines.",
 )
-@click.argument("file", type=click.File("rb"), default="-")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check each body's signature or credentials with the provider's key from the "
+    "environment (see docs/providers.md), as received now.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    callback=_parse_headers,
+    metavar="'NAME: VALUE'",
+    help="A header of the request that posted the bodies (signatures, credentials); repeatable.",
+)
+@click.argument("files", nargs=-1, type=click.File("rb"))
 @click.pass_context
-def ingest(ctx: click.Context, provider: str, file: IO[bytes]) -> None:
-    """Record provider events; the whole file or nothing, duplicates ignored."""
-    source = _source_name(file)
+def ingest(
+    ctx: click.Context,
+    provider: str,
+    verify: bool,
+    headers: dict[str, str],
+    files: tuple[IO[bytes], ...],
+) -> None:
+    """Record provider webhook bodies, one per FILE (or stdin); all of them or nothing.
+
+    Duplicates are ignored; events of types mailledger does not know are skipped with a
+    warning that names them.
+    """
+    streams: tuple[IO[bytes], ...] = files or (sys.stdin.buffer,)
     with user_errors():
-        observations = read_all(
-            read_json_lines(file, source, GenericObservationIn, GenericObservationIn.to_observation)
+        verifier = verifier_for(provider, os.environ) if verify else None
+        received_at = utc_now()
+        bodies = (
+            Body(_source_name(stream), stream.read(), received_at, headers) for stream in streams
         )
+        read = read_bodies(provider, bodies, verifier)
     with ledger_of(ctx) as ledger:
-        results = ledger.record(observations)
-    for observation, result in zip(observations, results, strict=True):
+        results = ledger.record(read.observations)
+    for observation, result in zip(read.observations, results, strict=True):
         click.echo(
             dumps(
                 {
@@ -186,10 +236,11 @@ def ingest(ctx: click.Context, provider: str, file: IO[bytes]) -> None:
         )
     log.info(
         "observations.recorded",
-        source=source,
         provider=provider,
-        observations=len(observations),
+        bodies=len(streams),
+        observations=len(read.observations),
         duplicates=sum(r.duplicate for r in results),
+        skipped=len(read.notices),
     )
 
 

@@ -6,31 +6,11 @@ same place whoever reported it. Keys a provider has no value for are left out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 
-def details(
-    *,
-    smtp_code: int | None = None,
-    smtp_status: str | None = None,
-    diagnostic: str | None = None,
-    reason: str | None = None,
-    bounce_type: str | None = None,
-    bounce_subtype: str | None = None,
-    remote_mta: str | None = None,
-    attempt: int | None = None,
-    url: str | None = None,
-    user_agent: str | None = None,
-    ip: str | None = None,
-    machine_open: bool | None = None,
-    proxy_open: bool | None = None,
-    feedback_type: str | None = None,
-    sending_ip: str | None = None,
-    tags: list[str] | None = None,
-    subject: str | None = None,
-    sender: str | None = None,
-) -> dict[str, Any]:
-    """An observation's details in mailledger's names, without the values that are missing.
+class DetailValues(TypedDict, total=False):
+    """The vocabulary; a value of None (or "") means the provider did not say.
 
     - ``smtp_code``: the basic reply code (550); ``smtp_status``: the enhanced one ("5.1.1");
       ``diagnostic``: the SMTP response or the provider's diagnostic text;
@@ -43,24 +23,27 @@ def details(
     - ``feedback_type``: a complaint's feedback type; ``sending_ip``: the provider's IP;
     - ``tags``, ``subject``, ``sender``: the send as the provider reports it.
     """
-    given = {
-        "smtp_code": smtp_code,
-        "smtp_status": smtp_status,
-        "diagnostic": diagnostic,
-        "reason": reason,
-        "bounce_type": bounce_type,
-        "bounce_subtype": bounce_subtype,
-        "remote_mta": remote_mta,
-        "attempt": attempt,
-        "url": url,
-        "user_agent": user_agent,
-        "ip": ip,
-        "machine_open": machine_open,
-        "proxy_open": proxy_open,
-        "feedback_type": feedback_type,
-        "sending_ip": sending_ip,
-        "tags": tags,
-        "subject": subject,
-        "sender": sender,
-    }
-    return {key: value for key, value in given.items() if value is not None and value != ""}
+
+    smtp_code: int | None
+    smtp_status: str | None
+    diagnostic: str | None
+    reason: str | None
+    bounce_type: str | None
+    bounce_subtype: str | None
+    remote_mta: str | None
+    attempt: int | None
+    url: str | None
+    user_agent: str | None
+    ip: str | None
+    machine_open: bool | None
+    proxy_open: bool | None
+    feedback_type: str | None
+    sending_ip: str | None
+    tags: list[str] | None
+    subject: str | None
+    sender: str | None
+
+
+def details(**values: Unpack[DetailValues]) -> dict[str, Any]:
+    """An observation's details in mailledger's names, without the values that are missing."""
+    return {key: value for key, value in values.items() if value is not None and value != ""}

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.input_errors import describe_validation_error
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Parsed
+from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
+
+NAME = "generic"
 
 
 class GenericObservationIn(BaseModel):
@@ -38,3 +44,24 @@ class GenericObservationIn(BaseModel):
             details=self.details,
             metadata=self.metadata,
         )
+
+
+def parse(body: bytes) -> Parsed:
+    """JSON lines, one observation each; a bad line is told by its number, counted from 1."""
+    observations: list[Observation] = []
+    for number, raw in enumerate(body.splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problem = f"not UTF-8 text (byte {error.start + 1})"
+            raise BodyError(NAME, number, None, problem, unit="line") from None
+        if not line.strip():
+            continue
+        try:
+            observations.append(GenericObservationIn.model_validate_json(line).to_observation())
+        except ValidationError as error:
+            field, problem = describe_validation_error(error)
+            raise BodyError(NAME, number, field, problem, unit="line") from None
+        except InvalidObservationError as error:
+            raise BodyError(NAME, number, error.field, error.problem, unit="line") from None
+    return Parsed(observations=observations)

@@ -288,25 +288,25 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 @pytest.mark.parametrize(
     ("line", "fragments"),
     [
-        ("{oops", ("stdin:3", "not valid JSON")),
+        ("{oops", ("stdin: generic line 3", "not valid JSON")),
         (
             '{"provider":"sendgrid","provider_message_id":"x","recipient":"a@b.example","event":"exploded","occurred_at":"2026-11-23T09:00:00Z"}',
-            ("stdin:3", "field 'event'"),
+            ("stdin: generic line 3", "field 'event'"),
         ),
         (
             '{"provider":"sendgrid","provider_message_id":"x","recipient":"a@b.example","event":"sent"}',
-            ("stdin:3", "field 'occurred_at'", "required"),
+            ("stdin: generic line 3", "field 'occurred_at'", "required"),
         ),
         (
             '{"provider":"sendgrid","provider_message_id":"x","recipient":7,"event":"sent","occurred_at":"2026-11-23T09:00:00Z"}',
-            ("stdin:3", "field 'recipient'"),
+            ("stdin: generic line 3", "field 'recipient'"),
         ),
         (
             # Hostile: the event store's codec would read this object back as a typed value.
             '{"provider":"sendgrid","provider_message_id":"x","recipient":"a@b.example","event":"sent","occurred_at":"2026-11-23T09:00:00Z","details":{"_type_":"uuid_hex","_data_":"x"}}',
-            ("stdin:3", "field 'details._type_'", "reserved"),
+            ("stdin: generic line 3", "field 'details._type_'", "reserved"),
         ),
-        ("\udcff\udcfe", ("stdin:3", "not UTF-8 text")),
+        ("\udcff\udcfe", ("stdin: generic line 3", "not UTF-8 text")),
     ],
 )
 def test_bad_ingest_input_fails_with_one_line_and_records_nothing(

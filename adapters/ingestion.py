@@ -1,0 +1,81 @@
+"""From provider bodies to observations: verified, parsed, and told apart from what is skipped.
+
+The CLI's ``ingest`` uses it on files; the Kafka consumer and the webhook endpoint on what
+they receive. Every body is checked before anything is recorded, so a bad one stops the
+input whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from adapters.authenticity.errors import AuthenticityError
+from adapters.authenticity.registry import Verifier
+from adapters.authenticity.request import WebhookRequest
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice
+from adapters.providers.registry import parser_for
+from domain.values import Observation
+
+log = structlog.get_logger()
+
+
+class BodyReadError(ValueError):
+    """A body could not be verified or read; it names the body's source first."""
+
+    def __init__(self, source: str, error: BodyError | AuthenticityError) -> None:
+        super().__init__(f"{source}: {error}")
+        self.source = source
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Body:
+    """One webhook body exactly as posted, with where it came from and how it was requested."""
+
+    source: str
+    data: bytes
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Bodies:
+    """What a run of bodies yields: the observations to record, in order, and the notices."""
+
+    observations: list[Observation] = field(default_factory=list)
+    notices: list[tuple[str, Notice]] = field(default_factory=list)
+
+
+def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None = None) -> Bodies:
+    """Every body verified (when a verifier is given) and parsed; the first bad one raises.
+
+    Events skipped as unknown types are logged as warnings naming them; known events that
+    are not delivery facts are logged at info level.
+    """
+    parse = parser_for(provider)
+    result = Bodies()
+    for body in bodies:
+        try:
+            if verifier is not None:
+                verifier.verify(WebhookRequest(body.data, body.received_at, body.headers))
+            parsed = parse(body.data)
+        except (BodyError, AuthenticityError) as error:
+            raise BodyReadError(body.source, error) from None
+        result.observations.extend(parsed.observations)
+        for notice in parsed.notices:
+            result.notices.append((body.source, notice))
+            report = log.warning if not notice.known else log.info
+            report(
+                "event.skipped",
+                provider=provider,
+                source=body.source,
+                index=notice.index,
+                raw_type=notice.raw_type,
+                reason=notice.reason,
+            )
+    return result

@@ -1,0 +1,143 @@
+"""``mailledger ingest --provider P`` on the bodies providers post, as a real process."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.providers.registry import parser_for
+from tests.e2e.test_cli import MAILLEDGER, assert_one_line_error, ok, run
+from tests.unit.providers.bodies import FIXTURES, body, names
+
+PROVIDERS = ("brevo", "mailgun", "postmark", "sendgrid", "ses", "sparkpost")
+
+
+def fixture_files(provider: str) -> list[str]:
+    return [str(FIXTURES / provider / f"{name}.json") for name in names(provider)]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_fixture_of_a_provider_is_ingested_once(database_url: str, provider: str) -> None:
+    expected = [
+        o for n in names(provider) for o in parser_for(provider)(body(provider, n)).observations
+    ]
+    files = fixture_files(provider)
+
+    first = [
+        json.loads(line)
+        for line in ok(database_url, "ingest", "--provider", provider, *files).splitlines()
+    ]
+    assert [(r["recipient"], r["kind"], r["raw_type"]) for r in first] == [
+        (o.recipient, o.kind.value, o.raw_type) for o in expected
+    ]
+    assert [r["id"] for r in first] == [str(o.message_id) for o in expected]
+
+    again = [
+        json.loads(line)
+        for line in ok(database_url, "ingest", "--provider", provider, *files).splitlines()
+    ]
+    assert len(again) == len(first)
+    assert all(r["duplicate"] for r in again)
+
+
+def test_a_bad_body_among_good_ones_stops_the_input_and_records_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    events = json.loads(body("sendgrid", "delivered"))
+    events[0]["timestamp"] = "yesterday"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([events[0], events[0]]))
+    good = fixture_files("sendgrid")
+
+    result = run(database_url, "ingest", "--provider", "sendgrid", *good, str(bad))
+
+    assert_one_line_error(result, "bad.json: sendgrid event 0: field 'timestamp'")
+    assert result.returncode == 1
+    assert json.loads(ok(database_url, "messages", "--all", "--json")) == []
+
+
+def test_an_unknown_event_type_is_skipped_with_a_warning_naming_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    events = json.loads(body("sendgrid", "delivered"))
+    known = dict(events[0])
+    unknown = {**known, "event": "teleported", "sg_event_id": "new-type-1"}
+    path = tmp_path / "body.json"
+    path.write_text(json.dumps([unknown, known]))
+
+    result = run(database_url, "ingest", "--provider", "sendgrid", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    warning = json.loads(result.stderr.strip().splitlines()[-1])
+    assert warning["level"] == "warning"
+    assert warning["raw_type"] == "teleported"
+    assert warning["index"] == 0
+
+
+def _mailgun_signed(tmp_path: Path, key: str, *, tamper: bool = False) -> Path:
+    posted = json.loads(body("mailgun", names("mailgun")[0]))
+    timestamp, token = str(int(time.time())), "a" * 50
+    digest = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
+    posted["signature"] = {"timestamp": timestamp, "token": token, "signature": digest}
+    if tamper:
+        posted["event-data"]["recipient"] = "mallory@example.org"
+        posted["signature"]["token"] = "b" * 50
+    path = tmp_path / ("tampered.json" if tamper else "signed.json")
+    path.write_text(json.dumps(posted))
+    return path
+
+
+def _with_env(
+    database_url: str, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MAILLEDGER, "--database", database_url, *args],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def test_verify_accepts_a_genuine_body_and_refuses_a_tampered_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    key = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
+    env = {"MAILLEDGER_MAILGUN_SIGNING_KEY": key}
+    signed, tampered = _mailgun_signed(tmp_path, key), _mailgun_signed(tmp_path, key, tamper=True)
+
+    refused = _with_env(
+        database_url, env, "ingest", "--provider", "mailgun", "--verify", str(signed), str(tampered)
+    )
+    assert_one_line_error(refused, "tampered.json: mailgun request not verified")
+    assert json.loads(ok(database_url, "messages", "--all", "--json")) == []
+
+    accepted = _with_env(
+        database_url, env, "ingest", "--provider", "mailgun", "--verify", str(signed)
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert len(accepted.stdout.splitlines()) == 1
+
+
+def test_verify_without_the_key_names_the_variable_to_set(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"MAILLEDGER_MAILGUN_SIGNING_KEY": ""}
+    result = _with_env(
+        database_url, env, "ingest", "--provider", "mailgun", "--verify", *fixture_files("mailgun")
+    )
+    assert_one_line_error(result, "MAILLEDGER_MAILGUN_SIGNING_KEY", "not set")
+
+
+def test_verify_of_the_generic_format_is_refused(database_url: str) -> None:
+    result = run(database_url, "ingest", "--provider", "generic", "--verify", stdin="")
+    assert_one_line_error(result, "generic", "--verify")
