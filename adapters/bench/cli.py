@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from adapters.bench.append import append
+from adapters.bench.parse import parse
 
 
 @click.group()
@@ -13,3 +14,4 @@ def bench() -> None:
 
 
 bench.add_command(append)
+bench.add_command(parse)
