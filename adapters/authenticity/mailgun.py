@@ -20,6 +20,7 @@ from typing import Any
 from adapters.authenticity.errors import AuthenticityError
 from adapters.authenticity.request import WebhookRequest
 from adapters.authenticity.settings import required, seconds
+from adapters.authenticity.window import check_window
 
 PROVIDER = "mailgun"
 SIGNING_KEY_VARIABLE = "MAILLEDGER_MAILGUN_SIGNING_KEY"
@@ -63,20 +64,7 @@ class MailgunVerification:
         ).hexdigest()
         if not hmac.compare_digest(expected.encode(), signed.signature.strip().lower().encode()):
             raise AuthenticityError(PROVIDER, "the signature does not match")
-        self.check_age(signed.timestamp, request)
-
-    def check_age(self, timestamp: str, request: WebhookRequest) -> None:
-        """Refuse a signature made more than ``max_age`` seconds from when the request came."""
-        received_at = request.received_at
-        if received_at.tzinfo is None or received_at.utcoffset() is None:
-            raise ValueError("request.received_at must carry a UTC offset")
-        age = received_at.timestamp() - int(timestamp)
-        if abs(age) > self.max_age:
-            raise AuthenticityError(
-                PROVIDER,
-                f"the signature's timestamp is {age:.0f} s from the request's arrival, "
-                f"outside the {self.max_age} s replay window",
-            )
+        check_window(PROVIDER, int(signed.timestamp), request, self.max_age)
 
 
 def signature_of(body: bytes) -> Signature:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key, lo
 from adapters.authenticity.errors import AuthenticityError
 from adapters.authenticity.request import WebhookRequest
 from adapters.authenticity.settings import SettingError, required, seconds
+from adapters.authenticity.window import check_window
 
 PROVIDER = "sendgrid"
 VERIFICATION_KEY_VARIABLE = "MAILLEDGER_SENDGRID_VERIFICATION_KEY"
@@ -65,7 +66,9 @@ class SendGridVerification:
             raise AuthenticityError(PROVIDER, f"no {SIGNATURE_HEADER} header")
         if timestamp is None or not timestamp.strip():
             raise AuthenticityError(PROVIDER, f"no {TIMESTAMP_HEADER} header")
-        self.check_age(timestamp.strip(), request)
+        if not (timestamp.strip().isascii() and timestamp.strip().isdigit()):
+            raise AuthenticityError(PROVIDER, f"the {TIMESTAMP_HEADER} is not epoch seconds")
+        check_window(PROVIDER, int(timestamp.strip()), request, self.max_age)
         try:
             decoded = base64.b64decode(signature.strip(), validate=True)
         except (binascii.Error, ValueError):
@@ -78,21 +81,6 @@ class SendGridVerification:
             raise AuthenticityError(
                 PROVIDER, "the signature does not match the timestamp and body"
             ) from None
-
-    def check_age(self, timestamp: str, request: WebhookRequest) -> None:
-        """Refuse a timestamp more than ``max_age`` seconds from when the request came."""
-        if not (timestamp.isascii() and timestamp.isdigit()):
-            raise AuthenticityError(PROVIDER, f"the {TIMESTAMP_HEADER} is not epoch seconds")
-        received_at = request.received_at
-        if received_at.tzinfo is None or received_at.utcoffset() is None:
-            raise ValueError("request.received_at must carry a UTC offset")
-        age = received_at.timestamp() - int(timestamp)
-        if abs(age) > self.max_age:
-            raise AuthenticityError(
-                PROVIDER,
-                f"the signature's timestamp is {age:.0f} s from the request's arrival, "
-                f"outside the {self.max_age} s window",
-            )
 
 
 def verification_key(text: str) -> ec.EllipticCurvePublicKey:

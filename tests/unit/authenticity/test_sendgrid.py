@@ -130,7 +130,7 @@ def test_a_signature_by_another_key_is_rejected() -> None:
 def test_a_timestamp_outside_the_window_is_rejected(skew: int) -> None:
     timestamp = str(int(RECEIVED_AT.timestamp()) - skew)
     request = a_request(timestamp=timestamp, signature=sign(PRIVATE_KEY, timestamp, BODY))
-    assert "outside the 300 s window" in rejection(VERIFIER, request)
+    assert "outside the 300 s replay window" in rejection(VERIFIER, request)
 
 
 @pytest.mark.parametrize("skew", [300, -300, 0])
