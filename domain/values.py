@@ -229,12 +229,14 @@ class Observation:
         The recipient is left out on purpose: duplicates are detected per recipient anyway,
         and a plain hash over an address could be reversed with a dictionary after erasure.
         """
+        kind = self.kind.value
+        # orjson writes an aware datetime exactly as isoformat() does, without the call.
         canonical = [
             self.provider,
             self.provider_message_id,
-            self.kind.value,
-            self.occurred_at.isoformat(),
-            self.raw_type or self.kind.value,
+            kind,
+            self.occurred_at,
+            self.raw_type or kind,
             self.details,
         ]
         try:

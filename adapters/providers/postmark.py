@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
-from adapters.providers.correlation import correlation
+from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.details import details
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_iso
-from adapters.providers.validation import converting, validate_body
+from adapters.providers.validation import body_error, validate_body
+from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
 
@@ -152,8 +154,70 @@ class PostmarkEvent(BaseModel):
     SuppressionReason: str | None = None
 
 
+# A body is validated into the TypedDicts below (a third cheaper than model instances); only a
+# body they refuse is validated again by the models above, so that its error is told exactly as
+# they tell it (pydantic words a nested object's error differently for a TypedDict). Both
+# schemas declare the same fields with the same types, so they accept the same bodies.
 _EVENT = TypeAdapter(PostmarkEvent)
 _EVENTS = TypeAdapter(list[PostmarkEvent])
+
+_IGNORE = ConfigDict(extra="ignore")
+
+
+class _NamedRead(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    Name: str | None
+
+
+class _GeoRead(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    IP: str | None
+
+
+class Record(TypedDict, total=False):
+    """A record as read: the keys of PostmarkEvent's fields that the body has."""
+
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    RecordType: str | None
+    MessageID: Annotated[str | None, Field(validation_alias=AliasChoices("MessageID", "MessageId"))]
+    ServerID: Annotated[int | None, Field(validation_alias=AliasChoices("ServerID", "ServerId"))]
+    MessageStream: str | None
+    Tag: str | None
+    Metadata: dict[str, Any] | None
+    Recipient: str | None
+    ID: int | None
+    Type: str | None
+    Email: str | None
+    From: str | None
+    Subject: str | None
+    Description: str | None
+    Details: str | None
+    Inactive: bool | None
+    CanActivate: bool | None
+    DeliveredAt: str | None
+    BouncedAt: str | None
+    ReceivedAt: str | None
+    ChangedAt: str | None
+    FirstOpen: bool | None
+    ReadSeconds: int | None
+    Platform: str | None
+    UserAgent: str | None
+    Client: _NamedRead | None
+    OS: _NamedRead | None
+    Geo: _GeoRead | None
+    OriginalLink: str | None
+    ClickLocation: str | None
+    Origin: str | None
+    SuppressSending: bool | None
+    SuppressionReason: str | None
+
+
+_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
+_RECORDS: TypeAdapter[list[Record]] = TypeAdapter(list[Record])
+# The adapters' core validators, called directly: TypeAdapter.validate_json's own Python layer
+# costs about a tenth of the validation of a record.
+_read_one: Callable[[bytes], Record] = _RECORD.validator.validate_json
+_read_batch: Callable[[bytes], list[Record]] = _RECORDS.validator.validate_json
 
 Reading = Observation | Notice
 """What one record yields: an observation, or a notice of why it yields none."""
@@ -172,18 +236,28 @@ def parse(body: bytes) -> Parsed:
     return Parsed(observations=observations, notices=notices)
 
 
-def _validate(body: bytes) -> list[PostmarkEvent]:
+def _validate(body: bytes) -> list[Record]:
     """The body's records: Postmark's single object, or an array of them."""
-    if body.lstrip()[:1] == b"[":
-        return validate_body(NAME, _EVENTS, body, batch=True)
-    return [validate_body(NAME, _EVENT, body, batch=False)]
+    # Postmark's own object starts at once: only other bodies need looking past whitespace.
+    batch = False if body[:1] == b"{" else body.lstrip()[:1] == b"["
+    try:
+        if batch:
+            return _read_batch(body)
+        return [_read_one(body)]
+    except ValidationError as error:
+        # Raises the models' own error; the TypedDicts' only if the models took the body.
+        if batch:
+            validate_body(NAME, _EVENTS, body, batch=True)
+        else:
+            validate_body(NAME, _EVENT, body, batch=False)
+        raise body_error(NAME, error, batch=batch) from None
 
 
-def _read(index: int, event: PostmarkEvent) -> Reading:
+def _read(index: int, event: Record) -> Reading:
     """One record, dispatched on its RecordType."""
-    record_type = event.RecordType
+    record_type = event.get("RecordType")
     if not record_type:
-        if event.MessageStream == _INBOUND_STREAM:
+        if event.get("MessageStream") == _INBOUND_STREAM:
             return _inbound(index, event)
         raise BodyError(NAME, index, "RecordType", "missing; every Postmark webhook record has one")
     reader = _READERS.get(record_type)
@@ -192,26 +266,31 @@ def _read(index: int, event: PostmarkEvent) -> Reading:
     return reader(index, event)
 
 
-def _delivery(index: int, event: PostmarkEvent) -> Reading:
-    code, status = _smtp(event.Details)
+def _delivery(index: int, event: Record) -> Reading:
+    code, status = _smtp(event.get("Details"))
     return _observe(
         index,
         event,
         EventKind.DELIVERED,
-        recipient=("Recipient", event.Recipient),
-        at=("DeliveredAt", event.DeliveredAt),
-        event_id=None,
-        facts={
-            **details(
-                smtp_code=code, smtp_status=status, diagnostic=event.Details, tags=_tags(event)
-            ),
-            **_postmark(server_id=event.ServerID, message_stream=event.MessageStream),
+        "Recipient",
+        event.get("Recipient"),
+        "DeliveredAt",
+        event.get("DeliveredAt"),
+        None,
+        # details(...)'s names first, then Postmark's own (see _observe)
+        {
+            "smtp_code": code,
+            "smtp_status": status,
+            "diagnostic": event.get("Details"),
+            "tags": [event.get("Tag")] if event.get("Tag") else None,
+            "server_id": event.get("ServerID"),
+            "message_stream": event.get("MessageStream"),
         },
     )
 
 
-def _bounce(index: int, event: PostmarkEvent) -> Reading:
-    bounce_type = event.Type
+def _bounce(index: int, event: Record) -> Reading:
+    bounce_type = event.get("Type")
     if not bounce_type:
         raise BodyError(NAME, index, "Type", "missing; a Bounce names its bounce type")
     if bounce_type not in BOUNCE_TYPES:
@@ -223,92 +302,95 @@ def _bounce(index: int, event: PostmarkEvent) -> Reading:
             raw_type="Bounce",
             reason=f"bounce type {bounce_type}: {BOUNCE_NOTICES[bounce_type]}",
             known=True,
-            details=details(bounce_type=bounce_type, reason=event.Description),
+            details=details(bounce_type=bounce_type, reason=event.get("Description")),
         )
     return _bounce_record(index, event, kind)
 
 
-def _spam_complaint(index: int, event: PostmarkEvent) -> Reading:
+def _spam_complaint(index: int, event: Record) -> Reading:
     return _bounce_record(index, event, EventKind.SPAM)
 
 
-def _bounce_record(index: int, event: PostmarkEvent, kind: EventKind) -> Observation:
+def _bounce_record(index: int, event: Record, kind: EventKind) -> Observation:
     """A Bounce or SpamComplaint record: both are bounce records, with a bounce ID."""
-    code, status = _smtp(event.Details)
+    code, status = _smtp(event.get("Details"))
     return _observe(
         index,
         event,
         kind,
-        recipient=("Email", event.Email),
-        at=("BouncedAt", event.BouncedAt),
-        event_id=None if event.ID is None else str(event.ID),
-        facts={
-            **details(
-                smtp_code=code,
-                smtp_status=status,
-                diagnostic=event.Details,
-                reason=event.Description,
-                bounce_type=event.Type,
-                tags=_tags(event),
-                subject=event.Subject,
-                sender=event.From,
-            ),
-            **_postmark(
-                inactive=event.Inactive,
-                can_activate=event.CanActivate,
-                server_id=event.ServerID,
-                message_stream=event.MessageStream,
-            ),
+        "Email",
+        event.get("Email"),
+        "BouncedAt",
+        event.get("BouncedAt"),
+        None if event.get("ID") is None else str(event.get("ID")),
+        {
+            "smtp_code": code,
+            "smtp_status": status,
+            "diagnostic": event.get("Details"),
+            "reason": event.get("Description"),
+            "bounce_type": event.get("Type"),
+            "tags": [event.get("Tag")] if event.get("Tag") else None,
+            "subject": event.get("Subject"),
+            "sender": event.get("From"),
+            "inactive": event.get("Inactive"),
+            "can_activate": event.get("CanActivate"),
+            "server_id": event.get("ServerID"),
+            "message_stream": event.get("MessageStream"),
         },
     )
 
 
-def _open(index: int, event: PostmarkEvent) -> Reading:
+def _open(index: int, event: Record) -> Reading:
+    client, os, geo = event.get("Client"), event.get("OS"), event.get("Geo")
     return _observe(
         index,
         event,
         EventKind.OPENED,
-        recipient=("Recipient", event.Recipient),
-        at=("ReceivedAt", event.ReceivedAt),
-        event_id=None,
-        facts={
-            **details(user_agent=event.UserAgent, ip=_ip(event), tags=_tags(event)),
-            **_postmark(
-                first_open=event.FirstOpen,
-                read_seconds=event.ReadSeconds,
-                platform=event.Platform,
-                client=_name(event.Client),
-                os=_name(event.OS),
-                message_stream=event.MessageStream,
-            ),
+        "Recipient",
+        event.get("Recipient"),
+        "ReceivedAt",
+        event.get("ReceivedAt"),
+        None,
+        {
+            "user_agent": event.get("UserAgent"),
+            "ip": None if geo is None else geo.get("IP"),
+            "tags": [event.get("Tag")] if event.get("Tag") else None,
+            "first_open": event.get("FirstOpen"),
+            "read_seconds": event.get("ReadSeconds"),
+            "platform": event.get("Platform"),
+            "client": None if client is None else client.get("Name"),
+            "os": None if os is None else os.get("Name"),
+            "message_stream": event.get("MessageStream"),
         },
     )
 
 
-def _click(index: int, event: PostmarkEvent) -> Reading:
+def _click(index: int, event: Record) -> Reading:
+    client, os, geo = event.get("Client"), event.get("OS"), event.get("Geo")
     return _observe(
         index,
         event,
         EventKind.CLICKED,
-        recipient=("Recipient", event.Recipient),
-        at=("ReceivedAt", event.ReceivedAt),
-        event_id=None,
-        facts={
-            **details(
-                url=event.OriginalLink, user_agent=event.UserAgent, ip=_ip(event), tags=_tags(event)
-            ),
-            **_postmark(
-                click_location=event.ClickLocation,
-                platform=event.Platform,
-                client=_name(event.Client),
-                os=_name(event.OS),
-                message_stream=event.MessageStream,
-            ),
+        "Recipient",
+        event.get("Recipient"),
+        "ReceivedAt",
+        event.get("ReceivedAt"),
+        None,
+        {
+            "url": event.get("OriginalLink"),
+            "user_agent": event.get("UserAgent"),
+            "ip": None if geo is None else geo.get("IP"),
+            "tags": [event.get("Tag")] if event.get("Tag") else None,
+            "click_location": event.get("ClickLocation"),
+            "platform": event.get("Platform"),
+            "client": None if client is None else client.get("Name"),
+            "os": None if os is None else os.get("Name"),
+            "message_stream": event.get("MessageStream"),
         },
     )
 
 
-def _subscription_change(index: int, event: PostmarkEvent) -> Reading:
+def _subscription_change(index: int, event: Record) -> Reading:
     """An unsubscription when the recipient suppressed the address; otherwise a notice.
 
     Postmark suppresses an address after a hard bounce or a spam complaint (each reported by
@@ -317,12 +399,12 @@ def _subscription_change(index: int, event: PostmarkEvent) -> Reading:
     (ManualSuppression, Origin Customer or Admin, with no MessageID); SuppressSending false
     is a reactivation.
     """
-    if event.SuppressSending is None:
+    if event.get("SuppressSending") is None:
         raise BodyError(
             NAME, index, "SuppressSending", "missing; it says suppressed or reactivated"
         )
-    reason = event.SuppressionReason
-    if not event.SuppressSending:
+    reason = event.get("SuppressionReason")
+    if not event.get("SuppressSending"):
         return _change_notice(index, event, "a reactivation: the address may be sent to again")
     if reason in ("HardBounce", "SpamComplaint"):
         return _change_notice(
@@ -332,41 +414,44 @@ def _subscription_change(index: int, event: PostmarkEvent) -> Reading:
         return _change_notice(index, event, "a suppression without a reason; not a delivery fact")
     if reason != "ManualSuppression":
         return unknown_type(index, f"SubscriptionChange/{reason}", NAME)
-    if event.Origin in _ACCOUNT_ORIGINS:
+    if event.get("Origin") in _ACCOUNT_ORIGINS:
         return _change_notice(
-            index, event, f"suppressed by the account ({event.Origin}), not by the recipient"
+            index, event, f"suppressed by the account ({event.get('Origin')}), not by the recipient"
         )
     return _observe(
         index,
         event,
         EventKind.UNSUBSCRIBED,
-        recipient=("Recipient", event.Recipient),
-        at=("ChangedAt", event.ChangedAt),
-        event_id=None,
-        facts={
-            **details(reason=reason, tags=_tags(event)),
-            **_postmark(
-                origin=event.Origin, server_id=event.ServerID, message_stream=event.MessageStream
-            ),
+        "Recipient",
+        event.get("Recipient"),
+        "ChangedAt",
+        event.get("ChangedAt"),
+        None,
+        {
+            "reason": reason,
+            "tags": [event.get("Tag")] if event.get("Tag") else None,
+            "origin": event.get("Origin"),
+            "server_id": event.get("ServerID"),
+            "message_stream": event.get("MessageStream"),
         },
     )
 
 
-def _change_notice(index: int, event: PostmarkEvent, why: str) -> Notice:
+def _change_notice(index: int, event: Record, why: str) -> Notice:
     return Notice(
         index=index,
         raw_type="SubscriptionChange",
         reason=f"subscription change: {why}",
         known=True,
         details=_postmark(
-            suppress_sending=event.SuppressSending,
-            reason=event.SuppressionReason,
-            origin=event.Origin,
+            suppress_sending=event.get("SuppressSending"),
+            reason=event.get("SuppressionReason"),
+            origin=event.get("Origin"),
         ),
     )
 
 
-def _inbound(index: int, event: PostmarkEvent) -> Notice:
+def _inbound(index: int, event: Record) -> Notice:
     return Notice(
         index=index,
         raw_type="Inbound",
@@ -375,7 +460,7 @@ def _inbound(index: int, event: PostmarkEvent) -> Notice:
     )
 
 
-_READERS: dict[str, Callable[[int, PostmarkEvent], Reading]] = {
+_READERS: dict[str, Callable[[int, Record], Reading]] = {
     "Delivery": _delivery,
     "Bounce": _bounce,
     "SpamComplaint": _spam_complaint,
@@ -388,39 +473,70 @@ _READERS: dict[str, Callable[[int, PostmarkEvent], Reading]] = {
 
 def _observe(
     index: int,
-    event: PostmarkEvent,
+    event: Record,
     kind: EventKind,
-    *,
-    recipient: tuple[str, str | None],
-    at: tuple[str, str | None],
+    recipient_field: str,
+    recipient: str | None,
+    at_field: str,
+    at: str | None,
     event_id: str | None,
     facts: dict[str, Any],
 ) -> Observation:
-    """The observation of one record; ``recipient`` and ``at`` are (Postmark field, value)."""
-    message_id = _required(index, "MessageID", event.MessageID)
-    address = _required(index, *recipient)
-    occurred_at = instant(at[1], index, at[0])
-    return converting(
-        NAME,
-        index,
-        lambda: Observation(
+    """The observation of one record; ``recipient`` and ``at`` are read from the named fields.
+
+    ``facts`` are details(...)'s names, then Postmark's own (as ``_postmark``), unfiltered.
+    """
+    message_id = event.get("MessageID")
+    if message_id is None or not message_id.strip():
+        raise BodyError(NAME, index, "MessageID", "missing")
+    if recipient is None or not recipient.strip():
+        raise BodyError(NAME, index, recipient_field, "missing")
+    occurred_at = instant(at, index, at_field)
+    try:
+        return Observation(
             provider=NAME,
             provider_message_id=message_id,
-            recipient=address,
+            recipient=recipient,
             kind=kind,
             occurred_at=occurred_at,
             event_id=event_id,
-            raw_type=event.RecordType,
-            details=facts,
-            metadata=correlation(event.Metadata),
-        ),
-    )
+            raw_type=event.get("RecordType"),
+            details={
+                key: value for key, value in facts.items() if value is not None and value != ""
+            },
+            metadata=_correlation(event.get("Metadata")),
+        )
+    except InvalidObservationError as error:
+        raise BodyError(NAME, index, error.field, error.problem) from None
 
 
-def _required(index: int, field: str, value: str | None) -> str:
-    if value is None or not value.strip():
-        raise BodyError(NAME, index, field, "missing")
-    return value
+_CORRELATIONS: dict[tuple[tuple[str, Any], ...], dict[str, str]] = {}
+_CORRELATIONS_KEPT = 4096
+
+
+def _correlation(metadata: dict[str, Any] | None) -> dict[str, str]:
+    """``correlation(metadata)``, remembered: a message's records repeat its Metadata.
+
+    Metadata is remembered only when every value ``correlation`` reads (under a
+    CORRELATION_KEYS name) is text, so that a hit is exact: such a key equals no key holding a
+    number or boolean there (1 == 1.0 == True would make it ambiguous), and the values under
+    other names, which ``correlation`` ignores, cannot change its result. The result is
+    shared; an observation keeps its own copy of it.
+    """
+    if not metadata:
+        return {}
+    try:
+        key = tuple(metadata.items())
+        found = _CORRELATIONS.get(key)
+    except TypeError:  # a list or object among the values: nothing to remember it by
+        return correlation(metadata)
+    if found is None:
+        found = correlation(metadata)
+        if all(type(value) is str for name, value in key if name in CORRELATION_KEYS):
+            if len(_CORRELATIONS) >= _CORRELATIONS_KEPT:
+                _CORRELATIONS.clear()
+            _CORRELATIONS[key] = found
+    return found
 
 
 def instant(value: str | None, index: int, field: str) -> datetime:
@@ -457,7 +573,8 @@ def _smtp(text: str | None) -> tuple[int | None, str | None]:
     if not text or text[:5].lower() != "smtp;":
         return None, None
     words = text[5:].split(None, 2)
-    code = int(words[0]) if words and _digits(words[0]) and len(words[0]) == 3 else None
+    first = words[0] if words else ""
+    code = int(first) if len(first) == 3 and first.isascii() and first.isdigit() else None
     status = words[1] if len(words) > 1 and _enhanced(words[1]) else None
     return code, status
 
@@ -471,18 +588,6 @@ def _enhanced(text: str) -> bool:
     return (
         len(parts) == 3 and parts[0] in ("2", "4", "5") and _digits(parts[1]) and _digits(parts[2])
     )
-
-
-def _tags(event: PostmarkEvent) -> list[str] | None:
-    return [event.Tag] if event.Tag else None
-
-
-def _ip(event: PostmarkEvent) -> str | None:
-    return event.Geo.IP if event.Geo is not None else None
-
-
-def _name(named: _Named | None) -> str | None:
-    return named.Name if named is not None else None
 
 
 def _postmark(**facts: Any) -> dict[str, Any]:

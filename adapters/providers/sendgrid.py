@@ -19,16 +19,17 @@ signature is checked by ``adapters.authenticity.sendgrid``.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter
 
-from adapters.providers.correlation import correlation
-from adapters.providers.details import details
+from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_epoch
-from adapters.providers.validation import converting, validate_body
+from adapters.providers.validation import validate_body
+from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
 
@@ -87,8 +88,6 @@ BLOCKED_TYPE = "blocked"
 _RECIPIENT_IP_TYPES = frozenset(
     {"open", "click", "unsubscribe", "group_unsubscribe", "group_resubscribe", "spamreport"}
 )
-# SendGrid echoes these nested objects when the send set them as objects, not flattened.
-_NESTED_ARGS = ("custom_args", "unique_args")
 # The domain's names of the fields it refuses, as SendGrid names them in the body.
 _FIELDS = {"recipient": "email", "provider_message_id": "sg_message_id"}
 
@@ -103,11 +102,12 @@ def _epoch(value: Any) -> Any:
 class SendGridEvent(BaseModel):
     """One event of the array SendGrid posts; only ``event`` and ``timestamp`` are in all types.
 
-    Extra keys are kept (not validated): they hold the send's flattened custom args.
+    Of the other keys only those read are modelled: the send's flattened custom args that
+    carry our correlation ids, kept unvalidated (``Any``) as the platform set them, and the
+    nested args objects. Every other key is ignored.
     """
 
-    # Custom args arrive as top-level keys, so extra keys are allowed and read for correlation.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     event: str
     # Epoch seconds; documented as a string in one place, so numeric text is accepted too.
@@ -128,9 +128,25 @@ class SendGridEvent(BaseModel):
     sg_machine_open: bool | None = None
     tls: bool | None = None
     asm_group_id: int | None = None
+    # The flattened custom args that name our correlation ids (CORRELATION_KEYS).
+    tenant: Any = None
+    dossier_id: Any = None
+    dossier: Any = None
+    external_ref: Any = None
+    mailledger_tenant: Any = None
+    mailledger_dossier_id: Any = None
+    mailledger_dossier: Any = None
+    mailledger_external_ref: Any = None
+    # SendGrid echoes these nested objects when the send set them as objects, not flattened.
+    custom_args: Any = None
+    unique_args: Any = None
 
 
 _BODY: TypeAdapter[list[SendGridEvent]] = TypeAdapter(list[SendGridEvent])
+
+_CORRELATION_FIELDS = tuple(CORRELATION_KEYS)
+_correlation_values = attrgetter(*_CORRELATION_FIELDS)
+_UNKNOWN: Any = object()
 
 
 def parse(body: bytes) -> Parsed:
@@ -138,22 +154,69 @@ def parse(body: bytes) -> Parsed:
     events = validate_body(NAME, _BODY, body, batch=True)
     observations: list[Observation] = []
     notices: list[Notice] = []
+    add_observation = observations.append
+    add_notice = notices.append
+    # The events of one body mostly repeat the same custom args: their metadata is read once.
+    metadata_by_args: dict[tuple[Any, ...], dict[str, str]] = {}
+    mapping = MAPPING
     for index, event in enumerate(events):
         raw_type = event.event
-        if raw_type not in MAPPING:
-            notices.append(unknown_type(index, raw_type, NAME))
+        usual = mapping.get(raw_type, _UNKNOWN)
+        if usual is _UNKNOWN:
+            add_notice(unknown_type(index, raw_type, NAME))
             continue
-        usual = MAPPING[raw_type]
         if usual is None:
-            notices.append(not_delivery_fact(index, event))
-        elif raw_type == "bounce" and not (event.sg_message_id or "").strip():
-            notices.append(asynchronous_bounce(index, event))
+            add_notice(not_delivery_fact(index, event))
+            continue
+        message_id = event.sg_message_id
+        if raw_type == "bounce":
+            if not (message_id or "").strip():
+                add_notice(asynchronous_bounce(index, event))
+                continue
+            kind = EventKind.BLOCKED if event.type == BLOCKED_TYPE else EventKind.HARD_BOUNCE
+        elif raw_type == "dropped":
+            kind = DROP_REASONS.get((event.reason or "").strip().lower(), EventKind.BLOCKED)
         else:
-            outcome = observation_of(index, event, event_kind(event, usual))
-            if isinstance(outcome, Notice):
-                notices.append(outcome)
-            else:
-                observations.append(outcome)
+            kind = usual
+        if message_id is None or not message_id.strip():
+            raise BodyError(
+                NAME, index, "sg_message_id", "missing; every message event carries one"
+            )
+        recipient = event.email
+        if recipient is None:
+            raise BodyError(
+                NAME, index, "email", "missing; every message event names its recipient"
+            )
+        occurred_at = from_epoch(event.timestamp, NAME, index, "timestamp")
+        facts = details_of(event)
+        if event.custom_args is None and event.unique_args is None:
+            values = _correlation_values(event)
+            try:
+                metadata = metadata_by_args[values]
+            except KeyError:
+                metadata = metadata_of(event)
+                if all(value is None or type(value) is str for value in values):
+                    metadata_by_args[values] = metadata
+            except TypeError:  # an unhashable custom arg: read as it is
+                metadata = metadata_of(event)
+        else:
+            metadata = metadata_of(event)
+        try:
+            observation = Observation(
+                provider=NAME,
+                provider_message_id=message_id,
+                recipient=recipient,
+                kind=kind,
+                occurred_at=occurred_at,
+                event_id=event.sg_event_id,
+                raw_type=raw_type,
+                details=facts,
+                metadata=metadata,
+            )
+        except InvalidObservationError as refused:
+            add_notice(refusal(index, event, kind, facts, refused))
+            continue
+        add_observation(observation)
     return Parsed(observations=observations, notices=notices)
 
 
@@ -166,42 +229,23 @@ def event_kind(event: SendGridEvent, usual: EventKind) -> EventKind:
     return usual
 
 
-def observation_of(index: int, event: SendGridEvent, kind: EventKind) -> Observation | Notice:
-    """The observation of one message event, its problems told by SendGrid's field names.
+def refusal(
+    index: int,
+    event: SendGridEvent,
+    kind: EventKind,
+    facts: dict[str, Any],
+    refused: InvalidObservationError,
+) -> Notice:
+    """The domain's refusal of an event's values, told by SendGrid's field names.
 
     A drop for an address so invalid the domain refuses it as a recipient is a known notice:
     SendGrid posts such drops, and they must not make the rest of the batch unreadable.
     """
-    message_id = event.sg_message_id
-    if message_id is None or not message_id.strip():
-        raise BodyError(NAME, index, "sg_message_id", "missing; every message event carries one")
-    recipient = event.email
-    if recipient is None:
-        raise BodyError(NAME, index, "email", "missing; every message event names its recipient")
-    occurred_at = from_epoch(event.timestamp, NAME, index, "timestamp")
-    facts = details_of(event)
-    try:
-        return converting(
-            NAME,
-            index,
-            lambda: Observation(
-                provider=NAME,
-                provider_message_id=message_id,
-                recipient=recipient,
-                kind=kind,
-                occurred_at=occurred_at,
-                event_id=event.sg_event_id,
-                raw_type=event.event,
-                details=facts,
-                metadata=metadata_of(event),
-            ),
-        )
-    except BodyError as error:
-        if kind is EventKind.INVALID_EMAIL and error.field == "recipient":
-            reason = f"SendGrid dropped a send to an invalid address: {error.problem}"
-            return Notice(index, event.event, reason, known=True, details=facts)
-        field = _FIELDS.get(error.field or "", error.field)
-        raise BodyError(NAME, index, field, error.problem) from None
+    if kind is EventKind.INVALID_EMAIL and refused.field == "recipient":
+        reason = f"SendGrid dropped a send to an invalid address: {refused.problem}"
+        return Notice(index, event.event, reason, known=True, details=facts)
+    field = _FIELDS.get(refused.field or "", refused.field)
+    raise BodyError(NAME, index, field, refused.problem) from None
 
 
 def details_of(event: SendGridEvent) -> dict[str, Any]:
@@ -209,28 +253,53 @@ def details_of(event: SendGridEvent) -> dict[str, Any]:
 
     A drop's ``reason`` is SendGrid's own; on other events ``reason`` is the receiving
     server's answer, so it is the diagnostic unless a ``response`` carries that answer.
+    Built as ``details()`` would be, in the same key order: a value of None or "" is left out.
     """
     raw_type = event.event
-    if raw_type == "dropped" or event.response:
-        diagnostic, reason = event.response, event.reason
+    response = event.response
+    if raw_type == "dropped" or response:
+        diagnostic, reason = response, event.reason
     else:
         diagnostic, reason = event.reason, None
     engagement = raw_type in _RECIPIENT_IP_TYPES
-    found = details(
-        smtp_code=smtp_code(diagnostic),
-        smtp_status=event.status,
-        diagnostic=diagnostic,
-        reason=reason,
-        bounce_type=event.type if raw_type == "bounce" else None,
-        bounce_subtype=event.bounce_classification,
-        attempt=event.attempt,
-        url=event.url,
-        user_agent=event.useragent,
-        ip=event.ip if engagement else None,
-        sending_ip=None if engagement else event.ip,
-        machine_open=event.sg_machine_open,
-        tags=tags_of(event.category),
-    )
+    found: dict[str, Any] = {}
+    code = smtp_code(diagnostic)
+    if code is not None:
+        found["smtp_code"] = code
+    value: Any = event.status
+    if value:
+        found["smtp_status"] = value
+    if diagnostic:
+        found["diagnostic"] = diagnostic
+    if reason:
+        found["reason"] = reason
+    if raw_type == "bounce":
+        value = event.type
+        if value:
+            found["bounce_type"] = value
+    value = event.bounce_classification
+    if value:
+        found["bounce_subtype"] = value
+    value = event.attempt
+    if value is not None:
+        found["attempt"] = value
+    value = event.url
+    if value:
+        found["url"] = value
+    value = event.useragent
+    if value:
+        found["user_agent"] = value
+    ip = event.ip
+    if ip:
+        found["ip" if engagement else "sending_ip"] = ip
+    value = event.sg_machine_open
+    if value is not None:
+        found["machine_open"] = value
+    category = event.category
+    if category is not None:
+        tags = tags_of(category)
+        if tags is not None:
+            found["tags"] = tags
     # No shared slot holds these; they are kept under plain names.
     if event.tls is not None:
         found["tls"] = event.tls
@@ -259,12 +328,13 @@ def tags_of(category: str | list[str] | None) -> list[str] | None:
 
 def metadata_of(event: SendGridEvent) -> dict[str, str]:
     """Our correlation ids from the flattened custom args, or from a nested args object."""
-    extra = event.model_extra
-    if not extra:
-        return {}
-    found = correlation(extra)
-    for key in _NESTED_ARGS:
-        nested = extra.get(key)
+    flattened = {
+        key: value
+        for key, value in zip(_CORRELATION_FIELDS, _correlation_values(event), strict=True)
+        if value is not None
+    }
+    found = correlation(flattened)
+    for nested in (event.custom_args, event.unique_args):
         if isinstance(nested, dict):
             found = {**correlation(nested), **found}
     return found

@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, Required, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
-from adapters.providers.details import details
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_iso
-from adapters.providers.validation import body_error, converting, validate_body
+from adapters.providers.validation import body_error, validate_body
+from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
 
@@ -284,50 +285,264 @@ _RECORD: TypeAdapter[SesRecord] = TypeAdapter(SesRecord)
 _RECORD_WITH_HEADERS: TypeAdapter[SesRecord] = TypeAdapter(SesRecordWithHeaders)
 
 
+# --- the same schema as TypedDicts: what every accepted body is read into -------------------
+#
+# Bodies are validated into these TypedDicts (dicts are a third cheaper than model
+# instances); only a body they refuse is validated again by the models above, so that its
+# error is told exactly as the models tell it (pydantic words a nested object's error
+# differently for a TypedDict). Both schemas declare the same fields with the same types and
+# constraints, so they accept the same bodies; a key the body lacks is left out of the dict
+# (``.get`` reads the model's default).
+
+_IGNORE = ConfigDict(extra="ignore")
+
+
+class _Envelope(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    type: Required[Annotated[str, Field(alias="Type")]]
+    message_id: Required[Annotated[str, Field(alias="MessageId", min_length=1)]]
+    message: Required[Annotated[str, Field(alias="Message")]]
+    topic_arn: Annotated[str | None, Field(alias="TopicArn")]
+    subscribe_url: Annotated[str | None, Field(alias="SubscribeURL")]
+    token: Annotated[str | None, Field(alias="Token")]
+
+
+class _Header(TypedDict):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    name: str
+    value: str
+
+
+class _Mail(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    message_id: Required[Annotated[str, Field(alias="messageId", min_length=1)]]
+    timestamp: Required[str]
+    source: str | None
+    destination: list[str]
+    tags: dict[str, Any] | None
+    # Only when the record was read with its headers (a record without tags; see _record).
+    headers: list[_Header] | None
+
+
+class _MailWithoutHeaders(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    message_id: Required[Annotated[str, Field(alias="messageId", min_length=1)]]
+    timestamp: Required[str]
+    source: str | None
+    destination: list[str]
+    tags: dict[str, Any] | None
+
+
+class _BouncedRecipient(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    email_address: Required[Annotated[str, Field(alias="emailAddress")]]
+    action: str | None
+    status: str | None
+    diagnostic_code: Annotated[str | None, Field(alias="diagnosticCode")]
+
+
+class _Bounce(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    bounce_type: Required[Annotated[str, Field(alias="bounceType")]]
+    bounce_subtype: Annotated[str | None, Field(alias="bounceSubType")]
+    bounced_recipients: Required[
+        Annotated[list[_BouncedRecipient], Field(alias="bouncedRecipients")]
+    ]
+    timestamp: Required[str]
+    feedback_id: Annotated[str | None, Field(alias="feedbackId")]
+    reporting_mta: Annotated[str | None, Field(alias="reportingMTA")]
+    remote_mta_ip: Annotated[str | None, Field(alias="remoteMtaIp")]
+
+
+class _ComplainedRecipient(TypedDict):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    email_address: Annotated[str, Field(alias="emailAddress")]
+
+
+class _Complaint(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    complained_recipients: Required[
+        Annotated[list[_ComplainedRecipient], Field(alias="complainedRecipients")]
+    ]
+    timestamp: Required[str]
+    feedback_id: Annotated[str | None, Field(alias="feedbackId")]
+    complaint_subtype: Annotated[str | None, Field(alias="complaintSubType")]
+    complaint_feedback_type: Annotated[str | None, Field(alias="complaintFeedbackType")]
+    user_agent: Annotated[str | None, Field(alias="userAgent")]
+    arrival_date: Annotated[str | None, Field(alias="arrivalDate")]
+
+
+class _Delivery(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    timestamp: Required[str]
+    recipients: Required[list[str]]
+    processing_time_millis: Annotated[int | None, Field(alias="processingTimeMillis")]
+    smtp_response: Annotated[str | None, Field(alias="smtpResponse")]
+    reporting_mta: Annotated[str | None, Field(alias="reportingMTA")]
+    remote_mta_ip: Annotated[str | None, Field(alias="remoteMtaIp")]
+
+
+class _DelayedRecipient(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    email_address: Required[Annotated[str, Field(alias="emailAddress")]]
+    status: str | None
+    diagnostic_code: Annotated[str | None, Field(alias="diagnosticCode")]
+
+
+class _DeliveryDelay(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    timestamp: Required[str]
+    delay_type: Annotated[str | None, Field(alias="delayType")]
+    delayed_recipients: Required[
+        Annotated[list[_DelayedRecipient], Field(alias="delayedRecipients")]
+    ]
+    expiration_time: Annotated[str | None, Field(alias="expirationTime")]
+    reporting_mta: Annotated[str | None, Field(alias="reportingMTA")]
+
+
+class _Reject(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    reason: str | None
+
+
+class _Open(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    timestamp: Required[str]
+    ip_address: Annotated[str | None, Field(alias="ipAddress")]
+    user_agent: Annotated[str | None, Field(alias="userAgent")]
+
+
+class _Click(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    timestamp: Required[str]
+    link: str | None
+    ip_address: Annotated[str | None, Field(alias="ipAddress")]
+    user_agent: Annotated[str | None, Field(alias="userAgent")]
+
+
+class _Failure(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    error_message: Annotated[str | None, Field(alias="errorMessage")]
+    template_name: Annotated[str | None, Field(alias="templateName")]
+
+
+class _TopicStatus(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    topic_name: Annotated[str | None, Field(alias="topicName")]
+    subscription_status: Annotated[str | None, Field(alias="subscriptionStatus")]
+
+
+class _TopicPreferences(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    unsubscribe_all: Annotated[bool, Field(alias="unsubscribeAll")]
+    topic_subscription_status: Annotated[list[_TopicStatus], Field(alias="topicSubscriptionStatus")]
+
+
+class _Subscription(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    timestamp: Required[str]
+    contact_list: Annotated[str | None, Field(alias="contactList")]
+    source: str | None
+    new_topic_preferences: Annotated[_TopicPreferences | None, Field(alias="newTopicPreferences")]
+
+
+class Record(TypedDict, total=False):
+    """One SES record as read (the keys of SesRecord's fields that the record has)."""
+
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    event_type: Annotated[str | None, Field(alias="eventType")]
+    notification_type: Annotated[str | None, Field(alias="notificationType")]
+    mail: _Mail | None
+    bounce: _Bounce | None
+    complaint: _Complaint | None
+    delivery: _Delivery | None
+    delivery_delay: Annotated[_DeliveryDelay | None, Field(alias="deliveryDelay")]
+    reject: _Reject | None
+    open: _Open | None
+    click: _Click | None
+    failure: _Failure | None
+    subscription: _Subscription | None
+
+
+class _RecordWithoutHeaders(TypedDict, total=False):
+    __pydantic_config__ = _IGNORE  # type: ignore[misc]
+    event_type: Annotated[str | None, Field(alias="eventType")]
+    notification_type: Annotated[str | None, Field(alias="notificationType")]
+    mail: _MailWithoutHeaders | None
+    bounce: _Bounce | None
+    complaint: _Complaint | None
+    delivery: _Delivery | None
+    delivery_delay: Annotated[_DeliveryDelay | None, Field(alias="deliveryDelay")]
+    reject: _Reject | None
+    open: _Open | None
+    click: _Click | None
+    failure: _Failure | None
+    subscription: _Subscription | None
+
+
+_READ_ENVELOPE: TypeAdapter[_Envelope] = TypeAdapter(_Envelope)
+_READ_RECORD: TypeAdapter[_RecordWithoutHeaders] = TypeAdapter(_RecordWithoutHeaders)
+_READ_RECORD_WITH_HEADERS: TypeAdapter[Record] = TypeAdapter(Record)
+
+
 def parse(body: bytes) -> Parsed:
     """The observations of one SNS message body, exactly as SNS posts it."""
-    envelope = validate_body(NAME, _ENVELOPE, body, batch=False)
-    if envelope.type != "Notification":
+    try:
+        envelope = _READ_ENVELOPE.validate_json(body)
+    except ValidationError as error:
+        validate_body(NAME, _ENVELOPE, body, batch=False)  # raises the models' own error
+        raise body_error(NAME, error, batch=False) from None
+    if envelope["type"] != "Notification":
         return Parsed(notices=[_sns_notice(envelope)])
-    if envelope.message == TOPIC_VALIDATED:
-        return Parsed(notices=[_notice("Notification", {"topic_arn": envelope.topic_arn})])
-    record = _record(envelope.message)
-    raw_type = record.event_type or record.notification_type
+    message = envelope["message"]
+    if message == TOPIC_VALIDATED:
+        facts = {"topic_arn": envelope.get("topic_arn")}
+        return Parsed(notices=[_notice("Notification", facts)])
+    record = _record(message)
+    raw_type = record.get("event_type") or record.get("notification_type")
     if not raw_type:
         raise BodyError(NAME, 0, "Message.eventType", "missing (nor is there a notificationType)")
     handler = _HANDLERS.get(raw_type)
     if handler is not None:
-        return handler(record, envelope.message_id, raw_type)
+        return handler(record, envelope["message_id"], raw_type)
     if raw_type in _NOTICES:
-        return Parsed(notices=[_notice(raw_type, {"topic_arn": envelope.topic_arn})])
+        return Parsed(notices=[_notice(raw_type, {"topic_arn": envelope.get("topic_arn")})])
     return Parsed(notices=[unknown_type(0, raw_type, NAME)])
 
 
-def _record(message: str) -> SesRecord:
+def _record(message: str) -> Record:
     """The SES record inside the envelope's ``Message`` string; its errors name ``Message.…``.
 
     Headers are validated only for a record without tags, the one place they are read: they
     are most of a record's size, and skipping them saves a third of its validation.
     """
-    adapter = _RECORD if '"tags"' in message else _RECORD_WITH_HEADERS
+    tagged = '"tags"' in message
     try:
-        return adapter.validate_json(message)
+        if tagged:
+            # The same keys as a Record's, less mail.headers: a Record for every reader.
+            return cast(Record, _READ_RECORD.validate_json(message))
+        return _READ_RECORD_WITH_HEADERS.validate_json(message)
     except ValidationError as error:
-        found = body_error(NAME, error, batch=False)
+        refused = error
+    try:
+        (_RECORD if tagged else _RECORD_WITH_HEADERS).validate_json(message)
+    except ValidationError as error:  # the models' own error, as they tell it
+        refused = error
+    found = body_error(NAME, refused, batch=False)
     field = "Message" if found.field is None else f"Message.{found.field}"
     raise BodyError(NAME, 0, field, found.problem)
 
 
-def _sns_notice(envelope: Envelope) -> Notice:
+def _sns_notice(envelope: _Envelope) -> Notice:
     """A subscription or unsubscription confirmation, with what confirming it needs."""
-    if envelope.type not in {"SubscriptionConfirmation", "UnsubscribeConfirmation"}:
-        return unknown_type(0, envelope.type, NAME)
+    if envelope["type"] not in {"SubscriptionConfirmation", "UnsubscribeConfirmation"}:
+        return unknown_type(0, envelope["type"], NAME)
     return _notice(
-        envelope.type,
+        envelope["type"],
         {
-            "topic_arn": envelope.topic_arn,
-            "subscribe_url": envelope.subscribe_url,
-            "token": envelope.token,
+            "topic_arn": envelope.get("topic_arn"),
+            "subscribe_url": envelope.get("subscribe_url"),
+            "token": envelope.get("token"),
         },
     )
 
@@ -340,165 +555,196 @@ def _notice(raw_type: str, facts: dict[str, Any]) -> Notice:
 
 # --- one function per type ------------------------------------------------------------------
 
-Handler = Callable[[SesRecord, str, str], Parsed]
+Handler = Callable[[Record, str, str], Parsed]
 
 
-def _send(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _send(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Sent to every address the e-mail was sent to; SES names no recipient of its own."""
     mail = _mail(record)
-    at = _time(mail.timestamp, "mail.timestamp")
-    facts = details(sender=mail.source)
-    return _each(mail, event_id, raw_type, EventKind.SENT, mail.destination, at, facts)
+    at = _time(mail["timestamp"], "mail.timestamp")
+    facts = _given({"sender": mail.get("source")})
+    return _each(mail, event_id, raw_type, EventKind.SENT, _destination(mail), at, facts)
 
 
-def _reject(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _reject(record: Record, event_id: str, raw_type: str) -> Parsed:
     """SES refused the whole e-mail, so every address of it is blocked."""
     mail = _mail(record)
-    reject = _part(record.reject, "reject")
-    at = _time(mail.timestamp, "mail.timestamp")
-    facts = details(reason=reject.reason)
-    return _each(mail, event_id, raw_type, EventKind.BLOCKED, mail.destination, at, facts)
+    reject = _part(record.get("reject"), "reject")
+    at = _time(mail["timestamp"], "mail.timestamp")
+    facts = _given({"reason": reject.get("reason")})
+    return _each(mail, event_id, raw_type, EventKind.BLOCKED, _destination(mail), at, facts)
 
 
-def _rendering_failure(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _rendering_failure(record: Record, event_id: str, raw_type: str) -> Parsed:
     """The template failed, so nothing was sent to any address of the e-mail."""
     mail = _mail(record)
-    failure = _part(record.failure, "failure")
-    at = _time(mail.timestamp, "mail.timestamp")
-    facts = details(reason=failure.error_message)
-    if failure.template_name:
-        facts["template"] = failure.template_name
-    return _each(mail, event_id, raw_type, EventKind.ERROR, mail.destination, at, facts)
+    failure = _part(record.get("failure"), "failure")
+    at = _time(mail["timestamp"], "mail.timestamp")
+    facts = _given({"reason": failure.get("error_message")})
+    template = failure.get("template_name")
+    if template:
+        facts["template"] = template
+    return _each(mail, event_id, raw_type, EventKind.ERROR, _destination(mail), at, facts)
 
 
-def _delivery(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _delivery(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Delivered to each recipient the delivery names."""
     mail = _mail(record)
-    delivery = _part(record.delivery, "delivery")
-    at = _time(delivery.timestamp, "delivery.timestamp")
-    response = delivery.smtp_response
-    facts = details(
-        smtp_code=_smtp_code(response),
-        smtp_status=_enhanced_status(response),
-        diagnostic=response,
-        remote_mta=delivery.remote_mta_ip,
-        sending_ip=_first_tag(mail, "ses:outgoing-ip"),
+    delivery = _part(record.get("delivery"), "delivery")
+    at = _time(delivery["timestamp"], "delivery.timestamp")
+    response = delivery.get("smtp_response")
+    code = _smtp_code(response)
+    facts = _given(
+        {
+            "smtp_code": code,
+            "smtp_status": _enhanced_status(response) if code is not None else None,
+            "diagnostic": response,
+            "remote_mta": delivery.get("remote_mta_ip"),
+            "sending_ip": _first_tag(mail, "ses:outgoing-ip"),
+        }
     )
-    return _each(mail, event_id, raw_type, EventKind.DELIVERED, delivery.recipients, at, facts)
+    recipients = delivery["recipients"]
+    return _each(mail, event_id, raw_type, EventKind.DELIVERED, recipients, at, facts)
 
 
-def _delivery_delay(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _delivery_delay(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Deferred, for each delayed recipient with its own SMTP status."""
     mail = _mail(record)
-    delay = _part(record.delivery_delay, "deliveryDelay")
-    at = _time(delay.timestamp, "deliveryDelay.timestamp")
+    delay = _part(record.get("delivery_delay"), "deliveryDelay")
+    at = _time(delay["timestamp"], "deliveryDelay.timestamp")
     metadata = _metadata(mail)
-    observations = [
-        _observation(
-            mail,
-            event_id,
-            raw_type,
-            EventKind.DEFERRED,
-            recipient.email_address,
-            at,
-            details(
-                smtp_code=_smtp_code(recipient.diagnostic_code),
-                smtp_status=recipient.status,
-                diagnostic=recipient.diagnostic_code,
-                reason=delay.delay_type,
-            ),
-            metadata,
+    delay_type = delay.get("delay_type")
+    observations = []
+    for recipient in delay["delayed_recipients"]:
+        diagnostic = recipient.get("diagnostic_code")
+        facts = _given(
+            {
+                "smtp_code": _smtp_code(diagnostic),
+                "smtp_status": recipient.get("status"),
+                "diagnostic": diagnostic,
+                "reason": delay_type,
+            }
         )
-        for recipient in delay.delayed_recipients
-    ]
+        observations.append(
+            _observation(
+                mail,
+                event_id,
+                raw_type,
+                EventKind.DEFERRED,
+                recipient["email_address"],
+                at,
+                facts,
+                metadata,
+            )
+        )
     return _parsed(observations, raw_type)
 
 
-def _bounce(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _bounce(record: Record, event_id: str, raw_type: str) -> Parsed:
     """A bounce, its kind by bounce type and sub-type (see MAPPING), per bounced recipient."""
     mail = _mail(record)
-    bounce = _part(record.bounce, "bounce")
-    kind = _BOUNCE_KINDS.get(bounce.bounce_type)
+    bounce = _part(record.get("bounce"), "bounce")
+    bounce_type = bounce["bounce_type"]
+    kind = _BOUNCE_KINDS.get(bounce_type)
     if kind is None:
-        return Parsed(notices=[unknown_type(0, f"{raw_type} {bounce.bounce_type}", NAME)])
-    if kind is EventKind.HARD_BOUNCE and bounce.bounce_subtype in _SUPPRESSED:
+        return Parsed(notices=[unknown_type(0, f"{raw_type} {bounce_type}", NAME)])
+    bounce_subtype = bounce.get("bounce_subtype")
+    if kind is EventKind.HARD_BOUNCE and bounce_subtype in _SUPPRESSED:
         kind = EventKind.BLOCKED
-    at = _time(bounce.timestamp, "bounce.timestamp")
+    at = _time(bounce["timestamp"], "bounce.timestamp")
     metadata = _metadata(mail)
-    observations = [
-        _observation(
-            mail,
-            event_id,
-            raw_type,
-            EventKind.DEFERRED if recipient.action == "delayed" else kind,
-            recipient.email_address,
-            at,
-            details(
-                smtp_code=_smtp_code(recipient.diagnostic_code),
-                smtp_status=recipient.status,
-                diagnostic=recipient.diagnostic_code,
-                bounce_type=bounce.bounce_type,
-                bounce_subtype=bounce.bounce_subtype,
-                remote_mta=bounce.remote_mta_ip,
-            ),
-            metadata,
+    remote_mta = bounce.get("remote_mta_ip")
+    observations = []
+    for recipient in bounce["bounced_recipients"]:
+        diagnostic = recipient.get("diagnostic_code")
+        facts = _given(
+            {
+                "smtp_code": _smtp_code(diagnostic),
+                "smtp_status": recipient.get("status"),
+                "diagnostic": diagnostic,
+                "bounce_type": bounce_type,
+                "bounce_subtype": bounce_subtype,
+                "remote_mta": remote_mta,
+            }
         )
-        for recipient in bounce.bounced_recipients
-    ]
+        delayed = recipient.get("action") == "delayed"
+        observations.append(
+            _observation(
+                mail,
+                event_id,
+                raw_type,
+                EventKind.DEFERRED if delayed else kind,
+                recipient["email_address"],
+                at,
+                facts,
+                metadata,
+            )
+        )
     return _parsed(observations, raw_type)
 
 
-def _complaint(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _complaint(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Spam, for every recipient SES thinks may have complained (see MAPPING for the rules)."""
     mail = _mail(record)
-    complaint = _part(record.complaint, "complaint")
-    feedback = complaint.complaint_feedback_type
+    complaint = _part(record.get("complaint"), "complaint")
+    feedback = complaint.get("complaint_feedback_type")
     if feedback == "not-spam":
         reason = "the feedback report says the message is not spam; nothing to record"
         return Parsed(notices=[Notice(0, raw_type, reason, known=True)])
-    suppressed = complaint.complaint_subtype == "OnAccountSuppressionList"
-    kind = EventKind.BLOCKED if suppressed else EventKind.SPAM
-    at = _time(complaint.timestamp, "complaint.timestamp")
-    facts = details(feedback_type=feedback, reason=complaint.complaint_subtype)
-    addresses = [recipient.email_address for recipient in complaint.complained_recipients]
+    subtype = complaint.get("complaint_subtype")
+    kind = EventKind.BLOCKED if subtype == "OnAccountSuppressionList" else EventKind.SPAM
+    at = _time(complaint["timestamp"], "complaint.timestamp")
+    facts = _given({"feedback_type": feedback, "reason": subtype})
+    addresses = [recipient["email_address"] for recipient in complaint["complained_recipients"]]
     return _each(mail, event_id, raw_type, kind, addresses, at, facts)
 
 
-def _open(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _open(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Opened, by the e-mail's one recipient (SES does not say who opened a shared copy)."""
     mail = _mail(record)
-    opened = _part(record.open, "open")
-    at = _time(opened.timestamp, "open.timestamp")
-    facts = details(ip=opened.ip_address, user_agent=opened.user_agent)
+    opened = _part(record.get("open"), "open")
+    at = _time(opened["timestamp"], "open.timestamp")
+    facts = _given({"ip": opened.get("ip_address"), "user_agent": opened.get("user_agent")})
     return _sole(mail, event_id, raw_type, EventKind.OPENED, at, facts)
 
 
-def _click(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _click(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Clicked, by the e-mail's one recipient (SES does not say who clicked a shared copy)."""
     mail = _mail(record)
-    click = _part(record.click, "click")
-    at = _time(click.timestamp, "click.timestamp")
-    facts = details(url=click.link, ip=click.ip_address, user_agent=click.user_agent)
+    click = _part(record.get("click"), "click")
+    at = _time(click["timestamp"], "click.timestamp")
+    facts = _given(
+        {
+            "url": click.get("link"),
+            "ip": click.get("ip_address"),
+            "user_agent": click.get("user_agent"),
+        }
+    )
     return _sole(mail, event_id, raw_type, EventKind.CLICKED, at, facts)
 
 
-def _subscription(record: SesRecord, event_id: str, raw_type: str) -> Parsed:
+def _subscription(record: Record, event_id: str, raw_type: str) -> Parsed:
     """Unsubscribed when the contact left every topic of the list; otherwise a notice."""
     mail = _mail(record)
-    subscription = _part(record.subscription, "subscription")
-    preferences = subscription.new_topic_preferences
-    if preferences is None or not preferences.unsubscribe_all:
-        topics = preferences.topic_subscription_status if preferences else []
+    subscription = _part(record.get("subscription"), "subscription")
+    preferences = subscription.get("new_topic_preferences")
+    contact_list = subscription.get("contact_list")
+    if preferences is None or not preferences.get("unsubscribe_all", False):
+        topics = preferences.get("topic_subscription_status", []) if preferences else []
         reason = "a contact changed its topic preferences without leaving the list"
-        facts = {
-            "contact_list": subscription.contact_list,
-            "topics": {t.topic_name: t.subscription_status for t in topics if t.topic_name},
+        facts: dict[str, Any] = {
+            "contact_list": contact_list,
+            "topics": {
+                t.get("topic_name"): t.get("subscription_status")
+                for t in topics
+                if t.get("topic_name")
+            },
         }
         return Parsed(notices=[Notice(0, raw_type, reason, known=True, details=facts)])
-    at = _time(subscription.timestamp, "subscription.timestamp")
-    facts = details(reason=subscription.source)
-    if subscription.contact_list:
-        facts["contact_list"] = subscription.contact_list
+    at = _time(subscription["timestamp"], "subscription.timestamp")
+    facts = _given({"reason": subscription.get("source")})
+    if contact_list:
+        facts["contact_list"] = contact_list
     return _sole(mail, event_id, raw_type, EventKind.UNSUBSCRIBED, at, facts)
 
 
@@ -519,11 +765,17 @@ _HANDLERS: dict[str, Handler] = {
 # --- shared pieces --------------------------------------------------------------------------
 
 
-def _mail(record: SesRecord) -> Mail:
+def _mail(record: Record) -> _Mail:
     """The record's ``mail``; every delivery event carries it."""
-    if record.mail is None:
+    mail = record.get("mail")
+    if mail is None:
         raise BodyError(NAME, 0, "Message.mail", "missing; it holds the message id")
-    return record.mail
+    return mail
+
+
+def _destination(mail: _Mail) -> list[str]:
+    """``mail.destination``, empty when the record has none."""
+    return mail.get("destination", [])
 
 
 def _part(part: T | None, field: str) -> T:
@@ -538,8 +790,14 @@ def _time(value: str, field: str) -> datetime:
     return from_iso(value, NAME, 0, f"Message.{field}")
 
 
+def _given(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts in mailledger's detail names (``details.details``' names), without the
+    missing ones: what ``details(**facts)`` gives, without its keyword call."""
+    return {key: value for key, value in facts.items() if value is not None and value != ""}
+
+
 def _each(
-    mail: Mail,
+    mail: _Mail,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -557,7 +815,7 @@ def _each(
 
 
 def _sole(
-    mail: Mail,
+    mail: _Mail,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -565,13 +823,14 @@ def _sole(
     facts: dict[str, Any],
 ) -> Parsed:
     """An event about the e-mail's one recipient; with several, SES cannot say which it was."""
-    if len(mail.destination) == 1:
-        return _each(mail, event_id, raw_type, kind, mail.destination, at, facts)
+    destination = _destination(mail)
+    if len(destination) == 1:
+        return _each(mail, event_id, raw_type, kind, destination, at, facts)
     reason = (
-        f"the e-mail went to {len(mail.destination)} addresses and SES does not say which of "
+        f"the e-mail went to {len(destination)} addresses and SES does not say which of "
         f"them this {raw_type} event is about; nothing recorded"
     )
-    notice_facts = {"message_id": mail.message_id}
+    notice_facts = {"message_id": mail["message_id"]}
     return Parsed(notices=[Notice(0, raw_type, reason, known=True, details=notice_facts)])
 
 
@@ -584,7 +843,7 @@ def _parsed(observations: list[Observation], raw_type: str) -> Parsed:
 
 
 def _observation(
-    mail: Mail,
+    mail: _Mail,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -594,12 +853,10 @@ def _observation(
     metadata: dict[str, str],
 ) -> Observation:
     """The observation of one recipient; the domain's refusal of a value is a BodyError."""
-    return converting(
-        NAME,
-        0,
-        lambda: Observation(
+    try:
+        return Observation(
             provider=NAME,
-            provider_message_id=mail.message_id,
+            provider_message_id=mail["message_id"],
             recipient=_address(address),
             kind=kind,
             occurred_at=at,
@@ -607,8 +864,9 @@ def _observation(
             raw_type=raw_type,
             details=facts,
             metadata=metadata,
-        ),
-    )
+        )
+    except InvalidObservationError as error:
+        raise BodyError(NAME, 0, error.field, error.problem) from None
 
 
 def _address(value: str) -> str:
@@ -618,36 +876,39 @@ def _address(value: str) -> str:
     return value
 
 
-def _metadata(mail: Mail) -> dict[str, str]:
-    """Our identifiers from the message tags (first value of each), else the tags header."""
-    if mail.tags is not None:
+def _metadata(mail: _Mail) -> dict[str, str]:
+    """Our identifiers from the message tags (first value of each), else the tags header.
+
+    Only a record read with its headers has ``mail.headers`` (see _record).
+    """
+    tags = mail.get("tags")
+    if tags is not None:
         firsts = {
             key: value[0] if isinstance(value, list) and value else value
-            for key, value in mail.tags.items()
+            for key, value in tags.items()
             if key in CORRELATION_KEYS
         }
         return correlation(firsts)
-    if isinstance(mail, MailWithHeaders):
-        return correlation(_header_tags(mail.headers))
-    return {}
+    headers = mail.get("headers")
+    return correlation(_header_tags(headers)) if headers else {}
 
 
-def _header_tags(headers: list[Header] | None) -> dict[str, str]:
+def _header_tags(headers: list[_Header] | None) -> dict[str, str]:
     """The ``X-SES-MESSAGE-TAGS: name=value, name=value`` header of the original e-mail.
 
     Notifications of an identity carry no ``tags``; they carry the original headers when the
     identity is set to include them, and a sender that tags through SMTP sets this header.
     """
     for header in headers or ():
-        if header.name.lower() == _TAGS_HEADER:
-            pairs = (item.partition("=") for item in header.value.split(","))
+        if header["name"].lower() == _TAGS_HEADER:
+            pairs = (item.partition("=") for item in header["value"].split(","))
             return {name.strip(): value.strip() for name, sep, value in pairs if sep}
     return {}
 
 
-def _first_tag(mail: Mail, name: str) -> str | None:
+def _first_tag(mail: _Mail, name: str) -> str | None:
     """The first value of one of SES's own tags (``ses:outgoing-ip``...)."""
-    values = (mail.tags or {}).get(name)
+    values = (mail.get("tags") or {}).get(name)
     if isinstance(values, list) and values and isinstance(values[0], str):
         return values[0]
     return None

@@ -26,12 +26,12 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from adapters.providers.correlation import correlation
-from adapters.providers.details import details
+from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_epoch, from_iso
-from adapters.providers.validation import converting, validate_body
+from adapters.providers.validation import validate_body
+from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
 
@@ -172,7 +172,8 @@ _BOUNCE_TYPES = frozenset({"bounce", "out_of_band"})
 _ENGAGEMENT_CLASSES = frozenset({"track_event", "unsubscribe_event"})
 # SparkPost itself decided these, so its `reason` is its own explanation, not a server's answer.
 _SPARKPOST_DECISIONS = frozenset({"policy_rejection", "generation_failure", "generation_rejection"})
-_RECIPIENT_CLASSES = ("message_event", "track_event", "gen_event", "unsubscribe_event")
+_RECIPIENT_CLASSES = frozenset({"message_event", "track_event", "gen_event", "unsubscribe_event"})
+_CORRELATION_FIELDS = tuple(CORRELATION_KEYS)
 
 
 class RecipientEvent(BaseModel):
@@ -254,12 +255,29 @@ def parse(body: bytes) -> Parsed:
     envelopes = validate_body(NAME, _BODY, body, batch=True)
     observations: list[Observation] = []
     notices: list[Notice] = []
+    add_observation = observations.append
+    add_notice = notices.append
+    # The events of one body mostly repeat a message's rcpt_meta: its metadata is read once.
+    metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] = {}
     for index, envelope in enumerate(envelopes):
-        result = read_event(index, envelope.msys)
+        msys = envelope.msys
+        present = msys.model_fields_set
+        if len(present) == 1:
+            event_class = next(iter(present))
+            if event_class in _RECIPIENT_CLASSES:
+                event = getattr(msys, event_class)
+                if event is not None:
+                    result = recipient_event(index, event_class, event, metadata_by_meta)
+                    if type(result) is Observation:
+                        add_observation(result)
+                    else:
+                        add_notice(result)  # type: ignore[arg-type]
+                    continue
+        result = read_event(index, msys)
         if isinstance(result, Notice):
-            notices.append(result)
+            add_notice(result)
         else:
-            observations.append(result)
+            add_observation(result)
     return Parsed(observations=observations, notices=notices)
 
 
@@ -281,8 +299,16 @@ def read_event(index: int, msys: Msys) -> Observation | Notice:
     return other_event(index, event_class, msys)
 
 
-def recipient_event(index: int, event_class: str, event: RecipientEvent) -> Observation | Notice:
-    """A recipient event's observation; a notice for a type that is unknown or no fact."""
+def recipient_event(
+    index: int,
+    event_class: str,
+    event: RecipientEvent,
+    metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] | None = None,
+) -> Observation | Notice:
+    """A recipient event's observation; a notice for a type that is unknown or no fact.
+
+    ``metadata_by_meta`` keeps the metadata already read from a body's ``rcpt_meta``.
+    """
     raw_type = event.type
     if raw_type not in CLASSES[event_class]:
         return unknown_type(index, raw_type, NAME)
@@ -296,7 +322,7 @@ def recipient_event(index: int, event_class: str, event: RecipientEvent) -> Obse
         if bounce.kind is None:
             return bounce_notice(index, raw_type, bounce, facts)
         kind = bounce.kind
-    return observation_of(index, event_class, event, kind, facts)
+    return observation_of(index, event_class, event, kind, facts, metadata_by_meta)
 
 
 def observation_of(
@@ -305,6 +331,7 @@ def observation_of(
     event: RecipientEvent,
     kind: EventKind,
     facts: dict[str, Any],
+    metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] | None = None,
 ) -> Observation:
     """The normalised observation of one recipient event of a known kind."""
     message = text(event.transmission_id) or text(event.message_id)
@@ -315,14 +342,36 @@ def observation_of(
     if recipient is None:
         field = f"msys.{event_class}.rcpt_to"
         raise BodyError(NAME, index, field, "missing; every recipient event names its recipient")
-    occurred_at = instant(event.timestamp, index, f"msys.{event_class}.timestamp")
+    timestamp = event.timestamp
+    if type(timestamp) is str:
+        try:
+            seconds = float(timestamp)
+        except ValueError:
+            occurred_at = instant(timestamp, index, f"msys.{event_class}.timestamp")
+        else:
+            occurred_at = from_epoch(seconds, NAME, index, f"msys.{event_class}.timestamp")
+    else:
+        occurred_at = instant(timestamp, index, f"msys.{event_class}.timestamp")
     meta = event.rcpt_meta
-    metadata = correlation(meta) if isinstance(meta, dict) else {}
-    event_id = text(event.event_id)
-    return converting(
-        NAME,
-        index,
-        lambda: Observation(
+    if type(meta) is not dict:
+        metadata = correlation(meta) if isinstance(meta, dict) else {}
+    elif metadata_by_meta is None:
+        metadata = correlation(meta)
+    else:
+        values = tuple(map(meta.get, _CORRELATION_FIELDS))
+        try:
+            metadata = metadata_by_meta[values]
+        except KeyError:
+            metadata = correlation(meta)
+            if all(value is None or type(value) is str for value in values):
+                metadata_by_meta[values] = metadata
+        except TypeError:  # an unhashable value: read as it is
+            metadata = correlation(meta)
+    event_id = event.event_id
+    if type(event_id) is not str:
+        event_id = text(event_id)
+    try:
+        return Observation(
             provider=NAME,
             provider_message_id=message,
             recipient=recipient,
@@ -332,8 +381,9 @@ def observation_of(
             raw_type=event.type,
             details=facts,
             metadata=metadata,
-        ),
-    )
+        )
+    except InvalidObservationError as error:
+        raise BodyError(NAME, index, error.field, error.problem) from None
 
 
 def other_event(index: int, event_class: str, msys: Msys) -> Notice:
@@ -389,34 +439,66 @@ def details_of(
     no shared slot and keep plain names.
     """
     engagement = event_class in _ENGAGEMENT_CLASSES
+    raw_type = event.type
     answer = event.raw_reason or event.reason
-    decided = event.type in _SPARKPOST_DECISIONS
-    send = event.type == "injection"
-    found = details(
-        smtp_code=smtp_code(text(event.error_code), answer),
-        smtp_status=enhanced_status(answer),
-        diagnostic=None if decided else answer,
-        reason=answer if decided else None,
-        bounce_type=bounce.category if bounce is not None else None,
-        bounce_subtype=bounce_class,
-        remote_mta=None if engagement else event.ip_address,
-        attempt=whole(event.num_retries) if event.type == "delay" else None,
-        url=event.target_link_url,
-        user_agent=event.user_agent,
-        ip=event.ip_address if engagement else None,
-        feedback_type=event.fbtype,
-        sending_ip=event.sending_ip,
-        tags=tags_of(event.rcpt_tags) if send else None,
-        subject=event.subject if send else None,
-        sender=event.friendly_from if send else None,
+    send = raw_type == "injection"
+    # Built as details() would be, in the same key order: a value of None or "" is left out.
+    found: dict[str, Any] = {}
+    error_code = event.error_code
+    code = smtp_code(
+        error_code if type(error_code) is str or error_code is None else text(error_code), answer
     )
-    if send and event.campaign_id:
-        found["campaign_id"] = event.campaign_id
+    if code is not None:
+        found["smtp_code"] = code
+    if answer:
+        status = enhanced_status(answer)
+        if status:
+            found["smtp_status"] = status
+        found["reason" if raw_type in _SPARKPOST_DECISIONS else "diagnostic"] = answer
+    if bounce is not None:
+        found["bounce_type"] = bounce.category
+    if bounce_class:
+        found["bounce_subtype"] = bounce_class
+    ip_address = event.ip_address
+    if ip_address and not engagement:
+        found["remote_mta"] = ip_address
+    if raw_type == "delay":
+        attempt = whole(event.num_retries)
+        if attempt is not None:
+            found["attempt"] = attempt
+    value = event.target_link_url
+    if value:
+        found["url"] = value
+    value = event.user_agent
+    if value:
+        found["user_agent"] = value
+    if ip_address and engagement:
+        found["ip"] = ip_address
+    value = event.fbtype
+    if value:
+        found["feedback_type"] = value
+    value = event.sending_ip
+    if value:
+        found["sending_ip"] = value
+    if send:
+        tags = tags_of(event.rcpt_tags)
+        if tags:
+            found["tags"] = tags
+        value = event.subject
+        if value:
+            found["subject"] = value
+        value = event.friendly_from
+        if value:
+            found["sender"] = value
+        if event.campaign_id:
+            found["campaign_id"] = event.campaign_id
     if event.rcpt_type:
         found["recipient_type"] = event.rcpt_type
-    queue_time = whole(event.queue_time)
+    queue_time = event.queue_time
     if queue_time is not None:
-        found["queue_time_ms"] = queue_time
+        queue_time = whole(queue_time)
+        if queue_time is not None:
+            found["queue_time_ms"] = queue_time
     return found
 
 
