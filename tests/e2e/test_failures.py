@@ -53,7 +53,7 @@ def test_a_rejected_file_leaves_what_was_recorded_before_intact(database_url: st
     ok(database_url, "ingest", "--provider", "generic", stdin=EVENTS)
     before = ok(database_url, "show", "sendgrid:sg-1", "--json")
     result = run(database_url, "ingest", "--provider", "generic", stdin=EVENTS + "{broken\n")
-    assert_one_line_error(result, "stdin:6", "not valid JSON")
+    assert_one_line_error(result, "stdin: generic line 6", "not valid JSON")
     assert ok(database_url, "show", "sendgrid:sg-1", "--json") == before
 
 
