@@ -1,8 +1,8 @@
 """From provider bodies to observations: verified, parsed, and told apart from what is skipped.
 
-The CLI's ``ingest`` uses it on files; the Kafka consumer and the webhook endpoint on what
-they receive. Every body is checked before anything is recorded, so a bad one stops the
-input whole.
+The CLI's ``ingest`` uses it on files; it is made for the Kafka consumer and the webhook
+endpoint to use on what they receive too. Every body is checked before anything is
+recorded, so a bad one stops the input whole.
 """
 
 from __future__ import annotations
@@ -77,5 +77,6 @@ def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None
                 index=notice.index,
                 raw_type=notice.raw_type,
                 reason=notice.reason,
+                **({"details": notice.details} if notice.details else {}),
             )
     return result

@@ -141,3 +141,17 @@ def test_verify_without_the_key_names_the_variable_to_set(
 def test_verify_of_the_generic_format_is_refused(database_url: str) -> None:
     result = run(database_url, "ingest", "--provider", "generic", "--verify", stdin="")
     assert_one_line_error(result, "generic", "--verify")
+
+
+def test_a_subscription_confirmation_records_nothing_and_logs_the_url_to_visit(
+    database_url: str,
+) -> None:
+    confirmation = str(FIXTURES / "ses" / "subscription_confirmation.json")
+
+    result = run(database_url, "--log-level", "info", "ingest", "--provider", "ses", confirmation)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    skipped = [json.loads(line) for line in result.stderr.splitlines() if "event.skipped" in line]
+    assert [(s["level"], s["raw_type"]) for s in skipped] == [("info", "SubscriptionConfirmation")]
+    assert skipped[0]["details"]["subscribe_url"].startswith("https://sns.")
