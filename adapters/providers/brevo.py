@@ -27,14 +27,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Required
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_epoch
-from adapters.providers.validation import body_error, validate_body
+from adapters.providers.validation import is_array, validate_fast
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
@@ -177,19 +177,9 @@ _UNKNOWN: Any = object()
 
 def _events(body: bytes) -> list[Event]:
     """The body's events: a batched webhook's array, or the one event of a plain webhook."""
-    # A plain webhook's object starts at once: only other bodies need looking past whitespace.
-    batch = False if body[:1] == b"{" else body.lstrip()[:1] == b"["
-    try:
-        if batch:
-            return _read_batch(body)
-        return [_read_one(body)]
-    except ValidationError as error:
-        # Raises the model's own error; the TypedDict's only if the model took the body.
-        if batch:
-            validate_body(NAME, _BATCH, body, batch=True)
-        else:
-            validate_body(NAME, _SINGLE, body, batch=False)
-        raise body_error(NAME, error, batch=batch) from None
+    if is_array(body):
+        return validate_fast(NAME, _read_batch, _BATCH, body, batch=True)
+    return [validate_fast(NAME, _read_one, _SINGLE, body, batch=False)]
 
 
 def _observation(index: int, event: Event, kind: EventKind) -> Observation:

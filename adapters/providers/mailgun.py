@@ -17,14 +17,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Required
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_epoch
-from adapters.providers.validation import body_error, validate_body
+from adapters.providers.validation import validate_fast
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
@@ -233,11 +233,7 @@ _READ: TypeAdapter[_Body] = TypeAdapter(_Body)
 
 def parse(body: bytes) -> Parsed:
     """The observation (or notice) of one Mailgun webhook body, exactly as Mailgun posts it."""
-    try:
-        event = _READ.validate_json(body)["event_data"]
-    except ValidationError as error:
-        validate_body(NAME, _BODY, body, batch=False)  # raises the models' own error
-        raise body_error(NAME, error, batch=False) from None
+    event = validate_fast(NAME, _READ.validate_json, _BODY, body, batch=False)["event_data"]
     raw_type = event["event"]
     if raw_type not in MAPPING:
         return Parsed(notices=[unknown_type(0, raw_type, NAME)])

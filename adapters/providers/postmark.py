@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
@@ -22,7 +22,7 @@ from adapters.providers.details import details
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_iso
-from adapters.providers.validation import body_error, validate_body
+from adapters.providers.validation import is_array, validate_fast
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
@@ -238,19 +238,9 @@ def parse(body: bytes) -> Parsed:
 
 def _validate(body: bytes) -> list[Record]:
     """The body's records: Postmark's single object, or an array of them."""
-    # Postmark's own object starts at once: only other bodies need looking past whitespace.
-    batch = False if body[:1] == b"{" else body.lstrip()[:1] == b"["
-    try:
-        if batch:
-            return _read_batch(body)
-        return [_read_one(body)]
-    except ValidationError as error:
-        # Raises the models' own error; the TypedDicts' only if the models took the body.
-        if batch:
-            validate_body(NAME, _EVENTS, body, batch=True)
-        else:
-            validate_body(NAME, _EVENT, body, batch=False)
-        raise body_error(NAME, error, batch=batch) from None
+    if is_array(body):
+        return validate_fast(NAME, _read_batch, _EVENTS, body, batch=True)
+    return [validate_fast(NAME, _read_one, _EVENT, body, batch=False)]
 
 
 def _read(index: int, event: Record) -> Reading:

@@ -27,7 +27,7 @@ from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.timestamps import from_iso
-from adapters.providers.validation import body_error, validate_body
+from adapters.providers.validation import body_error, validate_fast
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
@@ -487,11 +487,7 @@ _READ_RECORD_WITH_HEADERS: TypeAdapter[Record] = TypeAdapter(Record)
 
 def parse(body: bytes) -> Parsed:
     """The observations of one SNS message body, exactly as SNS posts it."""
-    try:
-        envelope = _READ_ENVELOPE.validate_json(body)
-    except ValidationError as error:
-        validate_body(NAME, _ENVELOPE, body, batch=False)  # raises the models' own error
-        raise body_error(NAME, error, batch=False) from None
+    envelope = validate_fast(NAME, _READ_ENVELOPE.validate_json, _ENVELOPE, body, batch=False)
     if envelope["type"] != "Notification":
         return Parsed(notices=[_sns_notice(envelope)])
     message = envelope["message"]

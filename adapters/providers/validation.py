@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -50,3 +50,31 @@ def converting(provider: str, index: int, build: Callable[[], T]) -> T:
         return build()
     except InvalidObservationError as error:
         raise BodyError(provider, index, error.field, error.problem) from None
+
+
+def validate_fast(
+    provider: str,
+    fast: Callable[[bytes], T],
+    exact: TypeAdapter[Any],
+    body: bytes,
+    *,
+    batch: bool,
+) -> T:
+    """``body`` validated by ``fast``, a lighter schema of the same fields (TypedDicts), e.g.
+    a TypeAdapter's ``validator.validate_json``.
+
+    Only a body ``fast`` refuses is validated again by ``exact``, the provider's full models,
+    so that the error is worded as the models word it; ``fast``'s own error is the fallback
+    when the models happen to take the body.
+    """
+    try:
+        return fast(body)
+    except ValidationError as error:
+        validate_body(provider, exact, body, batch=batch)
+        raise body_error(provider, error, batch=batch) from None
+
+
+def is_array(body: bytes) -> bool:
+    """True when the body is a JSON array (of events) rather than one event's object."""
+    # An object body starts at once: only other bodies need looking past whitespace.
+    return False if body[:1] == b"{" else body.lstrip()[:1] == b"["
