@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Required, TypeVar, cast
+from typing import Annotated, Any, Generic, Required, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -313,17 +313,6 @@ class _Header(TypedDict):
     value: str
 
 
-class _Mail(TypedDict, total=False):
-    __pydantic_config__ = _IGNORE  # type: ignore[misc]
-    message_id: Required[Annotated[str, Field(alias="messageId", min_length=1)]]
-    timestamp: Required[str]
-    source: str | None
-    destination: list[str]
-    tags: dict[str, Any] | None
-    # Only when the record was read with its headers (a record without tags; see _record).
-    headers: list[_Header] | None
-
-
 class _MailWithoutHeaders(TypedDict, total=False):
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     message_id: Required[Annotated[str, Field(alias="messageId", min_length=1)]]
@@ -331,6 +320,11 @@ class _MailWithoutHeaders(TypedDict, total=False):
     source: str | None
     destination: list[str]
     tags: dict[str, Any] | None
+
+
+class _Mail(_MailWithoutHeaders, total=False):
+    # Only when the record was read with its headers (a record without tags; see _record).
+    headers: list[_Header] | None
 
 
 class _BouncedRecipient(TypedDict, total=False):
@@ -446,13 +440,17 @@ class _Subscription(TypedDict, total=False):
     new_topic_preferences: Annotated[_TopicPreferences | None, Field(alias="newTopicPreferences")]
 
 
-class Record(TypedDict, total=False):
-    """One SES record as read (the keys of SesRecord's fields that the record has)."""
+_MailT = TypeVar("_MailT", _Mail, _MailWithoutHeaders)
+
+
+class _RecordOf(TypedDict, Generic[_MailT], total=False):
+    """One SES record as read (the keys of SesRecord's fields that the record has), its mail
+    read with or without the headers."""
 
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     event_type: Annotated[str | None, Field(alias="eventType")]
     notification_type: Annotated[str | None, Field(alias="notificationType")]
-    mail: _Mail | None
+    mail: _MailT | None
     bounce: _Bounce | None
     complaint: _Complaint | None
     delivery: _Delivery | None
@@ -464,20 +462,8 @@ class Record(TypedDict, total=False):
     subscription: _Subscription | None
 
 
-class _RecordWithoutHeaders(TypedDict, total=False):
-    __pydantic_config__ = _IGNORE  # type: ignore[misc]
-    event_type: Annotated[str | None, Field(alias="eventType")]
-    notification_type: Annotated[str | None, Field(alias="notificationType")]
-    mail: _MailWithoutHeaders | None
-    bounce: _Bounce | None
-    complaint: _Complaint | None
-    delivery: _Delivery | None
-    delivery_delay: Annotated[_DeliveryDelay | None, Field(alias="deliveryDelay")]
-    reject: _Reject | None
-    open: _Open | None
-    click: _Click | None
-    failure: _Failure | None
-    subscription: _Subscription | None
+Record = _RecordOf[_Mail]
+_RecordWithoutHeaders = _RecordOf[_MailWithoutHeaders]
 
 
 _READ_ENVELOPE: TypeAdapter[_Envelope] = TypeAdapter(_Envelope)
