@@ -26,10 +26,10 @@ from importlib import resources
 
 import click
 
-from adapters.providers.registry import PARSERS
+from adapters.providers.registry import PARSERS, WEBHOOK_PROVIDERS
 
 TARGET_OBSERVATIONS_PER_SECOND = 100_000
-PROVIDERS = ("brevo", "mailgun", "postmark", "sendgrid", "ses", "sparkpost")
+PROVIDERS = WEBHOOK_PROVIDERS
 MEMORY_BATCHES = (100, 10_000)
 
 

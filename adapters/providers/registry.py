@@ -22,6 +22,9 @@ PARSERS: dict[str, Parser] = {
 
 PROVIDER_NAMES: tuple[str, ...] = tuple(PARSERS)
 
+WEBHOOK_PROVIDERS: tuple[str, ...] = tuple(name for name in PARSERS if name != generic.NAME)
+"""The providers whose webhook bodies mailledger reads as they post them."""
+
 
 def parser_for(provider: str) -> Parser:
     """The parser of ``provider``; an unknown name is a ValueError listing the known ones."""

@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from adapters.providers.errors import BodyError
-from domain.errors import InvalidObservationError
 
 T = TypeVar("T")
 
@@ -42,14 +41,6 @@ def body_error(provider: str, error: ValidationError, *, batch: bool) -> BodyErr
     if first["type"] == "list_type" and field is None:
         return BodyError(provider, None, None, "expected a JSON array of events")
     return BodyError(provider, index, field, str(first["msg"]))
-
-
-def converting(provider: str, index: int, build: Callable[[], T]) -> T:
-    """``build()``, with the domain's refusal of a value told as this event's BodyError."""
-    try:
-        return build()
-    except InvalidObservationError as error:
-        raise BodyError(provider, index, error.field, error.problem) from None
 
 
 def validate_fast(

@@ -12,18 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from adapters.providers.registry import parser_for
+from adapters.providers.registry import WEBHOOK_PROVIDERS, parser_for
 from tests.e2e.test_cli import MAILLEDGER, assert_one_line_error, ok, run
 from tests.unit.providers.bodies import FIXTURES, body, names
-
-PROVIDERS = ("brevo", "mailgun", "postmark", "sendgrid", "ses", "sparkpost")
 
 
 def fixture_files(provider: str) -> list[str]:
     return [str(FIXTURES / provider / f"{name}.json") for name in names(provider)]
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", WEBHOOK_PROVIDERS)
 def test_every_fixture_of_a_provider_is_ingested_once(database_url: str, provider: str) -> None:
     expected = [
         o for n in names(provider) for o in parser_for(provider)(body(provider, n)).observations

@@ -16,20 +16,20 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from adapters.ingestion import Body, read_bodies
+from adapters.providers.registry import WEBHOOK_PROVIDERS
 from adapters.storage import open_ledger, parse_database_url
 from domain.ledger import Ledger
 from domain.state import MessageState
 from tests.unit.providers.bodies import body, names
 
-PROVIDERS = ("brevo", "mailgun", "postmark", "sendgrid", "ses", "sparkpost")
 RECEIVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-BODIES = [(provider, name) for provider in PROVIDERS for name in names(provider)]
+BODIES = [(provider, name) for provider in WEBHOOK_PROVIDERS for name in names(provider)]
 
 
 def record(ledger: Ledger, bodies: list[tuple[str, str]]) -> set[UUID]:
     """The bodies recorded in one transaction per provider; the ids of the messages touched."""
     touched: set[UUID] = set()
-    for provider in PROVIDERS:
+    for provider in WEBHOOK_PROVIDERS:
         mine = [Body(name, body(p, name), RECEIVED) for p, name in bodies if p == provider]
         observations = read_bodies(provider, mine).observations
         touched.update(result.message_id for result in ledger.record(observations))
@@ -90,7 +90,7 @@ def test_any_batching_order_and_repetition_of_bodies_gives_the_same_states(
 
 
 def test_every_body_recorded_again_records_nothing_new(ledger: Ledger) -> None:
-    for provider in PROVIDERS:
+    for provider in WEBHOOK_PROVIDERS:
         bodies = [Body(name, body(provider, name), RECEIVED) for name in names(provider)]
         observations = read_bodies(provider, bodies).observations
         assert observations, provider
