@@ -49,3 +49,32 @@ class UnknownVersionError(MailledgerError, LookupError):
     def __init__(self, message_id: UUID, version: int, latest: int) -> None:
         super().__init__(f"message {message_id} has versions 1 to {latest}, not {version}")
         self.message_id = message_id
+
+
+class AlreadyTrackedError(MailledgerError):
+    """The batch's tracking position was already recorded: another writer did this work."""
+
+    def __init__(self, position: str, next_offset: int, recorded: int | None) -> None:
+        super().__init__(
+            f"{position} is already recorded up to {recorded}, so the batch ending before "
+            f"{next_offset} was applied before; nothing of it was recorded again"
+        )
+        self.position = position
+        self.next_offset = next_offset
+        self.recorded = recorded
+
+
+class BatchRejectedError(MailledgerError):
+    """Some items of a batch cannot be recorded; nothing of the batch was saved.
+
+    ``rejected`` maps each such item's index in the batch to why it was refused, so the
+    caller can set them aside and record the rest.
+    """
+
+    def __init__(self, rejected: dict[int, MailledgerError]) -> None:
+        first = min(rejected)
+        super().__init__(
+            f"{len(rejected)} item(s) of the batch refused, the first at index {first}: "
+            f"{rejected[first]}"
+        )
+        self.rejected = rejected

@@ -19,12 +19,20 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
+    ProcessRecorder,
     StoredEvent,
     Tracking,
 )
 from eventsourcing.utils import get_topic
 
-from domain.errors import UnknownMessageError, UnknownVersionError
+from domain.cache import MessageCache
+from domain.errors import (
+    AlreadyTrackedError,
+    BatchRejectedError,
+    MailledgerError,
+    UnknownMessageError,
+    UnknownVersionError,
+)
 from domain.message import Message
 from domain.state import MessageState
 from domain.values import Observation, Send
@@ -60,6 +68,19 @@ class Ledger(Application[UUID]):
 
     name = "mailledger"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Message: SNAPSHOT_INTERVAL}
+    recorder: ProcessRecorder
+
+    cache: MessageCache | None = None
+    """Saved messages kept in memory by a writer that owns their keys (see MessageCache)."""
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder that also keeps tracking positions, so a consumer can save its place
+        in the same transaction as the events it derived from there."""
+        return self.factory.process_recorder()
+
+    def tracked_position(self, name: str) -> int | None:
+        """The position last recorded under this name with a batch, or None."""
+        return self.recorder.max_tracking_id(name)
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """Snapshots compressed, encrypted like the events.
@@ -77,14 +98,25 @@ class Ledger(Application[UUID]):
         )
 
     def register(
-        self, sends: Sequence[Send], *, tracking: Tracking | None = None
+        self,
+        sends: Sequence[Send],
+        *,
+        tracking: Tracking | None = None,
+        reject_each: bool = False,
     ) -> list[Recorded]:
-        """Record sends in one transaction; a send already registered identically is a duplicate."""
+        """Record sends in one transaction; a send already registered identically is a duplicate.
+
+        A send that conflicts with its message's registration raises at once, or, with
+        ``reject_each``, after every send was tried, as a BatchRejectedError naming them all;
+        either way nothing of the batch is saved.
+        """
 
         def apply(message: Message, send: Send, recorded_at: datetime) -> bool:
             return message.register(send, recorded_at=recorded_at)
 
-        return self._apply_batch([(s.message_id, *s.identity, s) for s in sends], apply, tracking)
+        return self._apply_batch(
+            [(s.message_id, *s.identity, s) for s in sends], apply, tracking, reject_each
+        )
 
     def record(
         self, observations: Sequence[Observation], *, tracking: Tracking | None = None
@@ -98,6 +130,7 @@ class Ledger(Application[UUID]):
             [(o.message_id, o.provider, o.provider_message_id, o) for o in observations],
             apply,
             tracking,
+            reject_each=False,
         )
 
     def get_message(self, message_id: UUID, *, reference: str | None = None) -> MessageState:
@@ -208,34 +241,77 @@ class Ledger(Application[UUID]):
         items: Sequence[tuple[UUID, str, str, T]],
         apply: Callable[[Message, T, datetime], bool],
         tracking: Tracking | None,
+        reject_each: bool,
     ) -> list[Recorded]:
+        message_ids = list(dict.fromkeys(item[0] for item in items))
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             # One instant for the whole batch: its events are committed together.
             recorded_at = Message.Event.create_timestamp()
-            messages = self._load_many(list(dict.fromkeys(item[0] for item in items)))
-            results: list[Recorded] = []
-            for message_id, provider, provider_message_id, item in items:
-                message = messages.get(message_id)
-                if message is None:
-                    message = Message.start(provider, provider_message_id, recorded_at=recorded_at)
-                    messages[message_id] = message
-                results.append(
-                    Recorded(message_id, duplicate=not apply(message, item, recorded_at))
-                )
-            processing = ProcessingEvent[UUID](tracking)
-            for message in messages.values():
-                # What collect_events() does, without its runtime protocol checks per
-                # aggregate, which cost more than the insert of a batch.
-                processing.events.extend(message.collect_events())
-                processing.aggregates[message.id] = message
+            messages = self._load_batch(message_ids)
             try:
+                results = self._apply_items(items, messages, apply, recorded_at, reject_each)
+                processing = ProcessingEvent[UUID](tracking)
+                for message in messages.values():
+                    # What collect_events() does, without its runtime protocol checks per
+                    # aggregate, which cost more than the insert of a batch.
+                    processing.events.extend(message.collect_events())
+                    processing.aggregates[message.id] = message
                 recordings = self._record(processing)
             except IntegrityError:
+                if tracking is not None and self.recorder.has_tracking_id(
+                    tracking.application_name, tracking.notification_id
+                ):
+                    raise AlreadyTrackedError(
+                        tracking.application_name,
+                        tracking.notification_id,
+                        self.tracked_position(tracking.application_name),
+                    ) from None
                 # Another writer appended to one of these messages first: reload and redo.
                 if attempt == MAX_CONFLICT_RETRIES:
                     raise
                 continue
+            # The messages were taken out of the cache while in use, so on any failure above
+            # no half-applied copy stays behind; only saved ones go back.
+            if self.cache is not None:
+                self.cache.put(messages.values())
             self._take_snapshots(processing)
             self._notify(recordings)
             return results
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _load_batch(self, message_ids: Sequence[UUID]) -> dict[UUID, Message]:
+        if self.cache is None:
+            return self._load_many(message_ids)
+        messages = self.cache.take(message_ids)
+        missing = [i for i in message_ids if i not in messages]
+        if missing:
+            messages.update(self._load_many(missing))
+        return messages
+
+    @staticmethod
+    def _apply_items(
+        items: Sequence[tuple[UUID, str, str, T]],
+        messages: dict[UUID, Message],
+        apply: Callable[[Message, T, datetime], bool],
+        recorded_at: datetime,
+        reject_each: bool,
+    ) -> list[Recorded]:
+        results: list[Recorded] = []
+        rejected: dict[int, MailledgerError] = {}
+        for index, (message_id, provider, provider_message_id, item) in enumerate(items):
+            message = messages.get(message_id)
+            if message is None:
+                message = Message.start(provider, provider_message_id, recorded_at=recorded_at)
+                messages[message_id] = message
+            try:
+                results.append(
+                    Recorded(message_id, duplicate=not apply(message, item, recorded_at))
+                )
+            except MailledgerError as error:
+                # The domain refuses before it changes anything, so the others can go on.
+                if not reject_each:
+                    raise
+                rejected[index] = error
+        if rejected:
+            raise BatchRejectedError(rejected)
+        return results
