@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import IO
 
 import click
-import eventsourcing.persistence
-import psycopg
 import structlog
 
-from adapters.authenticity.registry import UnverifiableProviderError, verifier_for
-from adapters.authenticity.settings import SettingError
-from adapters.ingestion import Body, BodyReadError, read_bodies
-from adapters.input_errors import InputError, read_all, read_json_lines
+from adapters.authenticity.registry import verifier_for
+from adapters.cli_support import header_option, ledger_of, source_name, user_errors
+from adapters.ingestion import Body, read_bodies
+from adapters.input_errors import read_all, read_json_lines
 from adapters.listing import MessageFilter, list_messages
 from adapters.logging import configure_logging
 from adapters.presenters import (
@@ -32,71 +27,12 @@ from adapters.presenters import (
 )
 from adapters.providers.registry import PROVIDER_NAMES
 from adapters.registrations import RegistrationIn
-from adapters.storage import (
-    DEFAULT_DATABASE_URL,
-    Database,
-    DatabaseUrlError,
-    open_ledger,
-    parse_database_url,
-)
-from domain.errors import MailledgerError
+from adapters.storage import DEFAULT_DATABASE_URL
 from domain.identity import parse_message_reference
 from domain.kinds import EventKind, Outcome
-from domain.ledger import Ledger
 from domain.values import utc_now
 
 log = structlog.get_logger()
-
-_DATABASE_ERRORS = (
-    eventsourcing.persistence.OperationalError,
-    eventsourcing.persistence.InterfaceError,
-    psycopg.OperationalError,
-    sqlite3.OperationalError,
-)
-
-
-@contextmanager
-def user_errors(database: Database | None = None) -> Iterator[None]:
-    """Turn expected failures into one line on stderr and a non-zero exit."""
-    try:
-        yield
-    except (
-        InputError,
-        BodyReadError,
-        SettingError,
-        UnverifiableProviderError,
-        MailledgerError,
-        DatabaseUrlError,
-    ) as error:
-        raise click.ClickException(str(error)) from None
-    except _DATABASE_ERRORS as error:
-        where = database.display if database else "the database"
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
-        raise click.ClickException(
-            f"cannot use {where}: {first_line}; check --database or MAILLEDGER_DATABASE_URL"
-        ) from None
-
-
-@contextmanager
-def ledger_of(ctx: click.Context) -> Iterator[Ledger]:
-    """The Ledger on the database the command line names, closed afterwards."""
-    url: str = ctx.obj["database_url"]
-    database: Database | None = None
-    with user_errors(database):
-        database = parse_database_url(url)
-    with user_errors(database):
-        ledger = open_ledger(database)
-        try:
-            yield ledger
-        finally:
-            ledger.close()
-
-
-def _source_name(stream: IO[bytes]) -> str:
-    name = getattr(stream, "name", "-")
-    return "stdin" if name in ("-", "<stdin>") else str(name)
 
 
 def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
@@ -142,7 +78,7 @@ def main(ctx: click.Context, database_url: str, log_level: str) -> None:
 @click.pass_context
 def register(ctx: click.Context, file: IO[bytes]) -> None:
     """Register sends: JSON lines, one send each; the whole file or nothing."""
-    source = _source_name(file)
+    source = source_name(file)
     with user_errors():
         sends = read_all(read_json_lines(file, source, RegistrationIn, RegistrationIn.to_send))
     with ledger_of(ctx) as ledger:
@@ -165,18 +101,6 @@ def register(ctx: click.Context, file: IO[bytes]) -> None:
     )
 
 
-def _parse_headers(
-    _: click.Context, __: click.Parameter, values: tuple[str, ...]
-) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for value in values:
-        name, colon, content = value.partition(":")
-        if not colon or not name.strip():
-            raise click.BadParameter(f"{value!r} is not 'Name: value'")
-        headers[name.strip()] = content.strip()
-    return headers
-
-
 @main.command()
 @click.option(
     "--provider",
@@ -190,14 +114,7 @@ def _parse_headers(
     help="Check each body's signature or credentials with the provider's key from the "
     "environment (see docs/providers.md), as received now.",
 )
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    callback=_parse_headers,
-    metavar="'NAME: VALUE'",
-    help="A header of the request that posted the bodies (signatures, credentials); repeatable.",
-)
+@header_option
 @click.argument("files", nargs=-1, type=click.File("rb"))
 @click.pass_context
 def ingest(
@@ -217,7 +134,7 @@ def ingest(
         verifier = verifier_for(provider, os.environ) if verify else None
         received_at = utc_now()
         bodies = (
-            Body(_source_name(stream), stream.read(), received_at, headers) for stream in streams
+            Body(source_name(stream), stream.read(), received_at, headers) for stream in streams
         )
         read = read_bodies(provider, bodies, verifier)
     with ledger_of(ctx) as ledger:
@@ -333,9 +250,14 @@ def _register_subcommands() -> None:
     # Imported here so `mailledger --help` stays fast and the modules stay independent.
     from adapters.bench.cli import bench
     from adapters.demo import demo
+    from adapters.kafka.commands import dead_letters, publish
+    from consumers.command import consume
 
     main.add_command(demo)
     main.add_command(bench)
+    main.add_command(publish)
+    main.add_command(consume)
+    main.add_command(dead_letters)
 
 
 _register_subcommands()

@@ -17,7 +17,7 @@ from adapters.authenticity.errors import AuthenticityError
 from adapters.authenticity.registry import Verifier
 from adapters.authenticity.request import WebhookRequest
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice
+from adapters.providers.parsed import Notice, Parsed
 from adapters.providers.registry import parser_for
 from domain.values import Observation
 
@@ -51,21 +51,25 @@ class Bodies:
     notices: list[tuple[str, Notice]] = field(default_factory=list)
 
 
+def read_body(provider: str, body: Body, verifier: Verifier | None = None) -> Parsed:
+    """One body verified (when a verifier is given) and parsed; BodyReadError names it."""
+    try:
+        if verifier is not None:
+            verifier.verify(WebhookRequest(body.data, body.received_at, body.headers))
+        return parser_for(provider)(body.data)
+    except (BodyError, AuthenticityError) as error:
+        raise BodyReadError(body.source, error) from None
+
+
 def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None = None) -> Bodies:
     """Every body verified (when a verifier is given) and parsed; the first bad one raises.
 
     Events skipped as unknown types are logged as warnings naming them; known events that
     are not delivery facts are logged at info level.
     """
-    parse = parser_for(provider)
     result = Bodies()
     for body in bodies:
-        try:
-            if verifier is not None:
-                verifier.verify(WebhookRequest(body.data, body.received_at, body.headers))
-            parsed = parse(body.data)
-        except (BodyError, AuthenticityError) as error:
-            raise BodyReadError(body.source, error) from None
+        parsed = read_body(provider, body, verifier)
         result.observations.extend(parsed.observations)
         for notice in parsed.notices:
             result.notices.append((body.source, notice))

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import eventsourcing.persistence
+import psycopg
 
 from domain.ledger import Ledger
 
 DEFAULT_DATABASE_URL = "sqlite:///mailledger.sqlite"
 """The embedded default: a SQLite file in the current directory."""
+
+
+DATABASE_ERRORS = (
+    eventsourcing.persistence.OperationalError,
+    eventsourcing.persistence.InterfaceError,
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+)
+"""What a database that is down, unreachable or restarting raises."""
 
 
 class DatabaseUrlError(ValueError):

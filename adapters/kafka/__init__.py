@@ -1,0 +1,1 @@
+"""Kafka: the topics, the records' formats, publishing, and the dead-letter topic."""

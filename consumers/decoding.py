@@ -1,0 +1,114 @@
+"""From a partition's records to what the ledger records, and the records it cannot use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.authenticity.registry import UnverifiableProviderError, Verifier, verifier_for
+from adapters.ingestion import Body, BodyReadError, read_bodies
+from adapters.input_errors import InputError, parse_record
+from adapters.kafka.envelope import Envelope, EnvelopeError
+from adapters.registrations import RegistrationIn
+from domain.values import Observation, Send
+
+
+@dataclass(frozen=True)
+class Poison:
+    """A record that cannot be used, and why."""
+
+    record: Any
+    reason: str
+
+
+@dataclass
+class DecodedEvents:
+    """The observations of a run of provider-events records, and the poison among them."""
+
+    observations: list[Observation] = field(default_factory=list)
+    poison: list[Poison] = field(default_factory=list)
+    skipped: int = 0
+
+
+@dataclass
+class DecodedSends:
+    """The sends of a run of registration records (each with its record), and the poison."""
+
+    sends: list[tuple[Send, Any]] = field(default_factory=list)
+    poison: list[Poison] = field(default_factory=list)
+
+
+class Verifiers:
+    """Each provider's verifier, built from the environment when first needed."""
+
+    def __init__(self) -> None:
+        self._verifiers: dict[str, Verifier] = {}
+
+    def of(self, provider: str) -> Verifier:
+        """The provider's verifier; SettingError names a missing variable, which is no
+        fault of the record, so it stops the consumer rather than dead-lettering."""
+        if provider not in self._verifiers:
+            self._verifiers[provider] = verifier_for(provider, os.environ)
+        return self._verifiers[provider]
+
+
+def position(record: Any) -> str:
+    """``topic:partition@offset``: where a record is, for messages and logs."""
+    return f"{record.topic}:{record.partition}@{record.offset}"
+
+
+def decode_events(records: Sequence[Any], verifiers: Verifiers | None) -> DecodedEvents:
+    """Envelopes opened, verified when asked and not done by the producer, and parsed."""
+    decoded = DecodedEvents()
+    for record in records:
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except EnvelopeError as error:
+            decoded.poison.append(Poison(record, str(error)))
+            continue
+        verifier = None
+        if verifiers is not None and not envelope.verified:
+            if envelope.split:
+                decoded.poison.append(
+                    Poison(
+                        record,
+                        "a body split by its producer cannot be verified here; verify it "
+                        "where it is received (mailledger publish --verify, or the webhook)",
+                    )
+                )
+                continue
+            try:
+                verifier = verifiers.of(envelope.provider)
+            except UnverifiableProviderError as error:
+                decoded.poison.append(Poison(record, str(error)))
+                continue
+        body = Body(position(record), envelope.data, envelope.received_at, envelope.headers)
+        try:
+            read = read_bodies(envelope.provider, [body], verifier)
+        except BodyReadError as error:
+            decoded.poison.append(Poison(record, str(error)))
+            continue
+        decoded.observations.extend(read.observations)
+        decoded.skipped += len(read.notices)
+    return decoded
+
+
+def decode_sends(records: Sequence[Any]) -> DecodedSends:
+    """Registration records, each one line of ``mailledger register``'s format."""
+    decoded = DecodedSends()
+    for record in records:
+        if record.value is None:
+            decoded.poison.append(Poison(record, "the record has no value (a tombstone)"))
+            continue
+        try:
+            send = parse_record(
+                record.value, position(record), 1, RegistrationIn, RegistrationIn.to_send
+            )
+        except InputError as error:
+            reason = str(error).replace(f"{position(record)}:1: ", f"{position(record)}: ", 1)
+            decoded.poison.append(Poison(record, reason))
+            continue
+        decoded.sends.append((send, record))
+    return decoded

@@ -1,0 +1,26 @@
+"""How a consumer process behaves: its group, batches, patience and exits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.kafka.settings import DEFAULT_GROUP_ID
+
+
+@dataclass(frozen=True)
+class ConsumeSettings:
+    """Options of ``mailledger consume``; the defaults suit a long-running process."""
+
+    group_id: str = DEFAULT_GROUP_ID
+    instance_id: str | None = None
+    """Static group membership: a restarted process with the same id takes its partitions
+    back at once instead of waiting for the broker to notice the old one died."""
+    max_records: int = 5000
+    """Records taken per poll, across partitions; each partition's share is one transaction."""
+    session_timeout_ms: int = 10_000
+    idle_exit_seconds: float | None = None
+    database_timeout_seconds: float = 60.0
+    """How long the database may stay unreachable before the process exits non-zero."""
+    verify: bool = False
+    cache_messages: int = 20_000
+    lag_interval_seconds: float = 10.0
