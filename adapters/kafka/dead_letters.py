@@ -15,8 +15,9 @@ from datetime import datetime
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from adapters.input_errors import describe_validation_error
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 
@@ -145,8 +146,10 @@ def read_dead_letters(
 def _stored(partition: int, offset: int, value: bytes | None) -> StoredDeadLetter:
     try:
         letter = DeadLetter.model_validate_json(value or b"")
-    except ValueError as error:
+    except ValidationError as error:
+        field, problem = describe_validation_error(error)
+        unreadable = f"not a dead letter: {f'field {field!r}: ' if field else ''}{problem}"
         return StoredDeadLetter(
-            partition=partition, offset=offset, letter=None, unreadable=str(error).splitlines()[0]
+            partition=partition, offset=offset, letter=None, unreadable=unreadable
         )
     return StoredDeadLetter(partition=partition, offset=offset, letter=letter)
