@@ -12,7 +12,12 @@ from adapters.kafka.options import kafka_options
 from adapters.kafka.settings import DEFAULT_GROUP_ID, KafkaSettings
 from adapters.logging import configure_logging
 from adapters.storage import parse_database_url
-from consumers.consumer import Consumer, DatabaseUnavailableError, stopping_on_signals
+from consumers.consumer import (
+    BrokerUnavailableError,
+    Consumer,
+    DatabaseUnavailableError,
+    stopping_on_signals,
+)
 from consumers.settings import ConsumeSettings
 
 
@@ -53,6 +58,14 @@ from consumers.settings import ConsumeSettings
     help="Exit non-zero once the database has been unreachable this long.",
 )
 @click.option(
+    "--broker-timeout",
+    type=click.FloatRange(min=0),
+    default=ConsumeSettings.broker_timeout_seconds,
+    show_default=True,
+    metavar="SECONDS",
+    help="Exit non-zero once Kafka has been unusable this long.",
+)
+@click.option(
     "--verify",
     is_flag=True,
     help="Verify the signature of bodies their producer did not verify (see docs/kafka.md).",
@@ -82,6 +95,7 @@ def consume(
     max_records: int,
     idle_exit: float | None,
     database_timeout: float,
+    broker_timeout: float,
     verify: bool,
     cache_messages: int,
     lag_interval: float,
@@ -103,6 +117,7 @@ def consume(
         max_records=max_records,
         idle_exit_seconds=idle_exit,
         database_timeout_seconds=database_timeout,
+        broker_timeout_seconds=broker_timeout,
         verify=verify,
         cache_messages=cache_messages,
         lag_interval_seconds=lag_interval,
@@ -111,5 +126,5 @@ def consume(
     with stopping_on_signals(consumer), kafka_errors(kafka), user_errors(database):
         try:
             consumer.run()
-        except (DatabaseUnavailableError, SettingError) as error:
+        except (DatabaseUnavailableError, BrokerUnavailableError, SettingError) as error:
             raise click.ClickException(str(error)) from None

@@ -26,7 +26,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from adapters.kafka.dead_letters import DeadLetter
-from adapters.kafka.publisher import Publisher
+from adapters.kafka.publisher import Publisher, PublishError
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
@@ -49,6 +49,10 @@ RETRY_SECONDS = 1.0
 
 class DatabaseUnavailableError(RuntimeError):
     """The database stayed unreachable longer than the consumer was told to wait."""
+
+
+class BrokerUnavailableError(RuntimeError):
+    """Kafka stayed unusable longer than the consumer was told to wait."""
 
 
 @dataclass
@@ -120,13 +124,20 @@ class Consumer:
 
     def _loop(self) -> None:
         assert self._consumer is not None
+        broker_down_since: float | None = None
         while not self._stop.is_set():
-            polled = self._consumer.poll(timeout_ms=500)
-            if polled:
-                self._idle_since = time.monotonic()
-            for tp, records in polled.items():
-                self._process(tp, records)
-            self._report_lag()
+            try:
+                polled = self._consumer.poll(timeout_ms=500)
+                if polled:
+                    self._idle_since = time.monotonic()
+                for tp, records in polled.items():
+                    self._process(tp, records)
+                self._report_lag()
+                broker_down_since = None
+            except (KafkaError, PublishError) as error:
+                broker_down_since = broker_down_since or time.monotonic()
+                self._broker_unavailable(error, time.monotonic() - broker_down_since)
+                continue
             idle = time.monotonic() - self._idle_since
             if self.settings.idle_exit_seconds is not None and (
                 idle >= self.settings.idle_exit_seconds
@@ -179,6 +190,22 @@ class Consumer:
             dead_letters=len(poison),
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    def _broker_unavailable(self, error: Exception, waited: float) -> None:
+        """Rewind to the database's positions, so no record polled but not saved is skipped,
+        and wait for the broker, up to the configured time."""
+        if waited >= self.settings.broker_timeout_seconds:
+            raise BrokerUnavailableError(
+                f"Kafka at {self.kafka.bootstrap_servers} unusable for {waited:.0f}s "
+                f"({_first_line(error)}); check the brokers, or raise --broker-timeout"
+            ) from None
+        log.warning(
+            "consumer.broker_unavailable", error=_first_line(error), waited_seconds=round(waited, 1)
+        )
+        assert self._consumer is not None
+        for tp in self._consumer.assignment():
+            self._seek_to_tracked(tp)
+        self._stop.wait(RETRY_SECONDS)
 
     def _record_sends(
         self, records: Sequence[Any], tracking: Tracking

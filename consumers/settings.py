@@ -21,6 +21,8 @@ class ConsumeSettings:
     idle_exit_seconds: float | None = None
     database_timeout_seconds: float = 60.0
     """How long the database may stay unreachable before the process exits non-zero."""
+    broker_timeout_seconds: float = 300.0
+    """How long Kafka may stay unusable before the process exits non-zero."""
     verify: bool = False
     cache_messages: int = 20_000
     lag_interval_seconds: float = 10.0
