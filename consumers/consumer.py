@@ -268,6 +268,11 @@ class Consumer:
                 first_failure = first_failure if first_failure is not None else now
                 waited = now - first_failure
                 reason = _first_line(error)
+                if self._stop.is_set():
+                    raise DatabaseUnavailableError(
+                        f"stopped while {self.database.display} was unreachable ({reason}); "
+                        "the batch in hand was not recorded and will be read again"
+                    ) from None
                 if waited >= self.settings.database_timeout_seconds:
                     raise DatabaseUnavailableError(
                         f"cannot {doing}: {self.database.display} unreachable for "
