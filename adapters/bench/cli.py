@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from adapters.bench.append import append
+from adapters.bench.consume import consume
 from adapters.bench.parse import parse
 
 
@@ -14,4 +15,5 @@ def bench() -> None:
 
 
 bench.add_command(append)
+bench.add_command(consume)
 bench.add_command(parse)
