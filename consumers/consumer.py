@@ -43,6 +43,9 @@ log = structlog.get_logger()
 
 R = TypeVar("R")
 
+FETCH_MAX_BYTES = 8 * 1024 * 1024
+"""Most bytes one fetch brings, across partitions: enough for a few thousand records."""
+
 RETRY_SECONDS = 1.0
 """Pause between attempts while the database is unreachable."""
 
@@ -106,6 +109,9 @@ class Consumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.max_records,
+            # Bounded fetches: the client buffers whole responses, 50 MB by default.
+            fetch_max_bytes=FETCH_MAX_BYTES,
+            max_partition_fetch_bytes=min(FETCH_MAX_BYTES, 1024 * 1024),
             session_timeout_ms=self.settings.session_timeout_ms,
             heartbeat_interval_ms=max(1000, self.settings.session_timeout_ms // 4),
             request_timeout_ms=self.kafka.request_timeout_ms + 5000,
@@ -128,10 +134,11 @@ class Consumer:
         while not self._stop.is_set():
             try:
                 polled = self._consumer.poll(timeout_ms=500)
-                if polled:
-                    self._idle_since = time.monotonic()
                 for tp, records in polled.items():
                     self._process(tp, records)
+                if polled:
+                    # After the work, not before: a batch slower than --idle-exit is no idling.
+                    self._idle_since = time.monotonic()
                 self._report_lag()
                 broker_down_since = None
             except (KafkaError, PublishError) as error:

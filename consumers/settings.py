@@ -24,5 +24,6 @@ class ConsumeSettings:
     broker_timeout_seconds: float = 300.0
     """How long Kafka may stay unusable before the process exits non-zero."""
     verify: bool = False
-    cache_messages: int = 20_000
+    cache_messages: int = 2_000
+    """About 9 KB each with their events; the cache spares reading back recent messages."""
     lag_interval_seconds: float = 10.0

@@ -41,14 +41,19 @@ def normalise_provider_message_id(provider: str, raw: str) -> str:
     return value
 
 
-@lru_cache(maxsize=65536)
+NORMALISED_CACHE_SIZE = 8192
+"""Entries of each normalisation cache: a batch's worth of messages and recipients. Bounded
+low, since a long-running consumer sees millions of distinct ones and the memory stays."""
+
+
+@lru_cache(maxsize=NORMALISED_CACHE_SIZE)
 def normalise_identity(provider: str, provider_message_id: str) -> tuple[str, str]:
     """The provider's name and message id, both normalised (cached: a body repeats them)."""
     name = normalise_provider(provider)
     return name, normalise_provider_message_id(name, provider_message_id)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NORMALISED_CACHE_SIZE)
 def message_id(provider: str, provider_message_id: str) -> UUID:
     """The aggregate id of one send through one provider (cached: a batch repeats them)."""
     return uuid5(NAMESPACE, ":".join(normalise_identity(provider, provider_message_id)))

@@ -15,7 +15,13 @@ from uuid import UUID
 import orjson
 
 from domain.errors import InvalidObservationError
-from domain.identity import PLATFORM, aggregate_id, message_id, normalise_identity
+from domain.identity import (
+    NORMALISED_CACHE_SIZE,
+    PLATFORM,
+    aggregate_id,
+    message_id,
+    normalise_identity,
+)
 from domain.kinds import EventKind
 
 MAX_ADDRESS_LENGTH = 320
@@ -30,7 +36,7 @@ class RecipientType(StrEnum):
     BCC = "bcc"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=NORMALISED_CACHE_SIZE)
 def normalise_address(raw: str, field_name: str = "recipient") -> str:
     """An e-mail address trimmed and lower-cased, as providers report it back (cached: a
     body names the same recipients again and again)."""
