@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from domain.message import payload_of_send
 from domain.values import Recipient, RecipientType, Send, normalise_address
 
 
@@ -61,3 +63,8 @@ class RegistrationIn(BaseModel):
             tags=tuple(self.tags),
             error=self.error,
         )
+
+
+def registration_line(send: Send) -> bytes:
+    """The send as one line of this format: the fields its Registered event keeps."""
+    return orjson.dumps(payload_of_send(send), option=orjson.OPT_UTC_Z)

@@ -15,8 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-
 from adapters.bench.parse import load_samples
 from adapters.providers.registry import parser_for
 from domain.kinds import EventKind
@@ -140,27 +138,6 @@ class Renderer:
                 pending = []
         if pending:
             yield _sendgrid_body(pending)
-
-
-def registration_line(send: Send) -> bytes:
-    """The send as one line of ``mailledger register``'s format."""
-    return orjson.dumps(
-        {
-            "tenant": send.tenant,
-            "external_ref": send.external_ref,
-            "dossier_id": send.dossier_id,
-            "category": send.category,
-            "subject": send.subject,
-            "sender": send.sender,
-            "recipients": [{"address": r.address, "type": r.type.value} for r in send.recipients],
-            "provider": send.provider,
-            "provider_message_id": send.provider_message_id,
-            "sent_at": send.sent_at,
-            "tags": list(send.tags),
-            "error": send.error,
-        },
-        option=orjson.OPT_UTC_Z,
-    )
 
 
 def check_rendering(renderer: Renderer, send: Send) -> None:

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from adapters.bench.consume_report import Published
 from adapters.bench.progress import PhaseProgress
-from adapters.bench.provider_bodies import Renderer, registration_line
+from adapters.bench.provider_bodies import Renderer
 from adapters.bench.workload import Traffic
 from adapters.ingestion import Body
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.records import Record, provider_records, registration_record
 from adapters.kafka.settings import KafkaSettings
+from adapters.registrations import registration_line
 from domain.values import Send, utc_now
 
 CHUNK_RECORDS = 20_000

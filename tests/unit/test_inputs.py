@@ -6,8 +6,9 @@ import pytest
 
 from adapters.input_errors import InputError, read_all, read_json_lines
 from adapters.providers.generic import GenericObservationIn
-from adapters.registrations import RegistrationIn
+from adapters.registrations import RegistrationIn, registration_line
 from domain.values import RecipientType
+from tests.conftest import a_send
 
 GOOD_SEND = (
     '{"tenant":"acme","external_ref":"inv-1","dossier_id":"D1","subject":"Invoice",'
@@ -105,3 +106,9 @@ def test_bytes_that_are_not_utf8_name_their_line() -> None:
                 stream, "events.jsonl", GenericObservationIn, GenericObservationIn.to_observation
             )
         )
+
+
+def test_a_send_written_as_a_registration_line_reads_back_the_same() -> None:
+    send = a_send("ana@example.com", "bob@example.com")
+
+    assert RegistrationIn.model_validate_json(registration_line(send)).to_send() == send
