@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -97,6 +98,27 @@ def parse_database_url(url: str) -> Database:
     )
 
 
+CREATE_ATTEMPTS = 5
+"""Tries at opening the ledger while another process creates the same tables."""
+
+
 def open_ledger(database: Database) -> Ledger:
-    """The Ledger on that database, its tables created when missing."""
-    return Ledger(env=database.env)
+    """The Ledger on that database, its tables created when missing.
+
+    Processes that start together on a fresh PostgreSQL database (consumers of one group, a
+    consumer and a command) each create the tables if missing; PostgreSQL lets one win and
+    fails the others ("tuple concurrently updated", a type that "already exists"). Once the
+    winner commits the tables exist, so trying again succeeds.
+    """
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return Ledger(env=database.env)
+        except (
+            eventsourcing.persistence.InternalError,
+            eventsourcing.persistence.IntegrityError,
+            eventsourcing.persistence.ProgrammingError,
+        ):
+            if attempt == CREATE_ATTEMPTS or not database.is_postgres:
+                raise
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -284,8 +284,13 @@ def test_poison_goes_to_the_dead_letter_topic_and_a_replay_after_a_fix_is_record
         in (by_origin[f"{messages_topic}:0@2"]["reason"])
     )
     assert "tombstone" in by_origin[f"{messages_topic}:0@3"]["reason"]
-    originals = {row["from"]: base64.b64decode(row["value_base64"]) for row in listed[:4]}
-    assert set(originals.values()) <= set(poison)
+    # Whichever partition the consumer took first, the dead letters keep the original bytes.
+    originals = {
+        base64.b64decode(row["value_base64"])
+        for row in listed
+        if row["from"].startswith(f"{events_topic}:")
+    }
+    assert originals == set(poison)
 
     # The operator fixes the key and replays the Mailgun body's dead letter.
     mailgun = by_origin[f"{events_topic}:0@4"]
