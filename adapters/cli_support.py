@@ -10,6 +10,7 @@ import click
 
 from adapters.authenticity.registry import UnverifiableProviderError
 from adapters.authenticity.settings import SettingError
+from adapters.error_text import first_line
 from adapters.ingestion import BodyReadError
 from adapters.input_errors import InputError
 from adapters.storage import (
@@ -39,11 +40,8 @@ def user_errors(database: Database | None = None) -> Iterator[None]:
         raise click.ClickException(str(error)) from None
     except DATABASE_ERRORS as error:
         where = database.display if database else "the database"
-        first_line = (
-            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        )
         raise click.ClickException(
-            f"cannot use {where}: {first_line}; check --database or MAILLEDGER_DATABASE_URL"
+            f"cannot use {where}: {first_line(error)}; check --database or MAILLEDGER_DATABASE_URL"
         ) from None
 
 

@@ -36,6 +36,12 @@ def describe_validation_error(error: ValidationError) -> tuple[str | None, str]:
     return field, str(first["msg"])
 
 
+def validation_message(error: ValidationError) -> str:
+    """The first problem pydantic found, as "field 'a.b': problem" or the problem alone."""
+    field, problem = describe_validation_error(error)
+    return f"field {field!r}: {problem}" if field else problem
+
+
 def read_json_lines(
     stream: IO[bytes],
     source: str,

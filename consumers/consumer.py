@@ -25,6 +25,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from adapters.error_text import first_line
 from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.publisher import Publisher, PublishError
 from adapters.kafka.records import Record
@@ -204,10 +205,10 @@ class Consumer:
         if waited >= self.settings.broker_timeout_seconds:
             raise BrokerUnavailableError(
                 f"Kafka at {self.kafka.bootstrap_servers} unusable for {waited:.0f}s "
-                f"({_first_line(error)}); check the brokers, or raise --broker-timeout"
+                f"({first_line(error)}); check the brokers, or raise --broker-timeout"
             ) from None
         log.warning(
-            "consumer.broker_unavailable", error=_first_line(error), waited_seconds=round(waited, 1)
+            "consumer.broker_unavailable", error=first_line(error), waited_seconds=round(waited, 1)
         )
         assert self._consumer is not None
         for tp in self._consumer.assignment():
@@ -274,7 +275,7 @@ class Consumer:
                 now = time.monotonic()
                 first_failure = first_failure if first_failure is not None else now
                 waited = now - first_failure
-                reason = _first_line(error)
+                reason = first_line(error)
                 if self._stop.is_set():
                     raise DatabaseUnavailableError(
                         f"stopped while {self.database.display} was unreachable ({reason}); "
@@ -379,8 +380,3 @@ def stopping_on_signals(consumer: Consumer) -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -46,6 +46,7 @@ from adapters.bench.provider_bodies import SENDGRID_BATCH, Renderer, check_rende
 from adapters.bench.publishing import publish_events, publish_registrations
 from adapters.bench.scratch import connect, postgres_scratch
 from adapters.bench.workload import Traffic, generate
+from adapters.error_text import first_line
 from adapters.kafka.commands import kafka_errors
 from adapters.kafka.settings import KafkaSettings
 from adapters.storage import (
@@ -179,10 +180,9 @@ def _one_line_errors(url: str) -> Iterator[None]:
     except (ConsumerFailedError, StoreCountError) as error:
         raise click.ClickException(str(error)) from None
     except DATABASE_ERRORS as error:
-        text = str(error).strip()
-        reason = text.splitlines()[0] if text else type(error).__name__
         raise click.ClickException(
-            f"cannot use {redact(url)}: {reason}; check --postgres or MAILLEDGER_BENCH_POSTGRES_URL"
+            f"cannot use {redact(url)}: {first_line(error)}; check --postgres or"
+            " MAILLEDGER_BENCH_POSTGRES_URL"
         ) from None
 
 

@@ -17,7 +17,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from adapters.input_errors import describe_validation_error
+from adapters.input_errors import validation_message
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 
@@ -147,8 +147,7 @@ def _stored(partition: int, offset: int, value: bytes | None) -> StoredDeadLette
     try:
         letter = DeadLetter.model_validate_json(value or b"")
     except ValidationError as error:
-        field, problem = describe_validation_error(error)
-        unreadable = f"not a dead letter: {f'field {field!r}: ' if field else ''}{problem}"
+        unreadable = f"not a dead letter: {validation_message(error)}"
         return StoredDeadLetter(
             partition=partition, offset=offset, letter=None, unreadable=unreadable
         )

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from adapters.input_errors import describe_validation_error
+from adapters.input_errors import validation_message
 from adapters.providers.registry import PROVIDER_NAMES
 
 
@@ -117,9 +117,8 @@ class Envelope(BaseModel):
         try:
             envelope = cls.model_validate_json(value)
         except ValidationError as error:
-            field, problem = describe_validation_error(error)
             raise EnvelopeError(
-                f"not a provider-events envelope: {f'field {field!r}: ' if field else ''}{problem}"
+                f"not a provider-events envelope: {validation_message(error)}"
             ) from None
         if envelope.body_base64 is not None:
             try:
