@@ -1,0 +1,63 @@
+"""What every projection of the ledger shares: its view, its tables, applying a batch at once."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from projections.view import Tx, ViewRecorder
+
+IDS_PER_QUERY = 500
+"""Ids bound into one statement: well under SQLite's limit on bound parameters."""
+
+
+class ReadModel(Projection[ViewRecorder]):
+    """A projection whose view is a set of tables written with the position they reflect."""
+
+    tables: ClassVar[tuple[str, ...]] = ()
+    """Every table of the view, dropped on rebuild."""
+
+    @abstractmethod
+    def schema(self) -> list[str]:
+        """The statements that create the view's tables and indexes when missing."""
+
+    @abstractmethod
+    def apply(self, tx: Tx, events: Sequence[Any]) -> None:
+        """Bring the rows up to date with ``events``, in log order."""
+
+    def create(self) -> None:
+        """Create the view's tables and tracking table when missing."""
+        self.view.create(self.schema())
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """eventsourcing's entry point: one event at a time (a runner of the library calls it)."""
+        self.process_events([domain_event], tracking, expected=self.view.position())
+
+    def process_events(self, events: Sequence[Any], tracking: Tracking, *, expected: int) -> None:
+        """Apply a batch and move the position to ``tracking`` in one transaction.
+
+        Raises PositionMovedError, writing nothing, when the view is no longer at ``expected``.
+        """
+        with self.view.writing(expected, tracking) as tx:
+            self.apply(tx, events)
+
+    def t(self, name: str) -> str:
+        """A table's name as the SQL of this database spells it."""
+        return self.view.table(name)
+
+    def select_in(self, tx: Tx, statement: str, ids: Iterable[UUID | str]) -> list[dict[str, Any]]:
+        """Rows of ``statement`` (ending in ``IN``'s column, e.g. ``WHERE message_id``) per id."""
+        keys = [str(i) for i in ids]
+        if self.view.postgres:
+            return tx.fetchall(f"{statement} = ANY(%s)", [keys]) if keys else []
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(keys), IDS_PER_QUERY):
+            chunk = keys[start : start + IDS_PER_QUERY]
+            marks = ",".join("%s" for _ in chunk)
+            rows += tx.fetchall(f"{statement} IN ({marks})", chunk)
+        return rows
