@@ -11,10 +11,15 @@ import click
 import structlog
 
 from adapters.authenticity.registry import verifier_for
-from adapters.cli_support import header_option, ledger_of, source_name, user_errors
+from adapters.cli_support import (
+    header_option,
+    ledger_of,
+    read_side_of,
+    source_name,
+    user_errors,
+)
 from adapters.ingestion import Body, read_bodies
 from adapters.input_errors import read_all, read_json_lines
-from adapters.listing import MessageFilter, list_messages
 from adapters.logging import configure_logging
 from adapters.presenters import (
     dumps,
@@ -22,15 +27,16 @@ from adapters.presenters import (
     format_list,
     format_message,
     history_json,
-    list_row_json,
     message_json,
 )
 from adapters.providers.registry import PROVIDER_NAMES
 from adapters.registrations import RegistrationIn
 from adapters.storage import DEFAULT_DATABASE_URL
+from domain.errors import UnknownMessageError
 from domain.identity import parse_message_reference
 from domain.kinds import EventKind, Outcome
 from domain.values import utc_now
+from projections.queries import MAX_PAGE_SIZE, MessageQuery, every_item
 
 log = structlog.get_logger()
 
@@ -81,8 +87,9 @@ def register(ctx: click.Context, file: IO[bytes]) -> None:
     source = source_name(file)
     with user_errors():
         sends = read_all(read_json_lines(file, source, RegistrationIn, RegistrationIn.to_send))
-    with ledger_of(ctx) as ledger:
-        results = ledger.register(sends)
+    with read_side_of(ctx) as side:
+        results = side.ledger.register(sends)
+        side.catch_up()
     for send, result in zip(sends, results, strict=True):
         click.echo(
             dumps(
@@ -137,8 +144,9 @@ def ingest(
             Body(source_name(stream), stream.read(), received_at, headers) for stream in streams
         )
         read = read_bodies(provider, bodies, verifier)
-    with ledger_of(ctx) as ledger:
-        results = ledger.record(read.observations)
+    with read_side_of(ctx) as side:
+        results = side.ledger.record(read.observations)
+        side.catch_up()
     for observation, result in zip(read.observations, results, strict=True):
         click.echo(
             dumps(
@@ -169,9 +177,12 @@ def show(ctx: click.Context, message: str, as_json: bool) -> None:
     """Show a message (UUID or PROVIDER:PROVIDER_MESSAGE_ID) and each recipient's timeline."""
     with user_errors():
         message_id = parse_message_reference(message)
-    with ledger_of(ctx) as ledger:
-        state = ledger.get_message(message_id, reference=message)
-    click.echo(dumps(message_json(state)) if as_json else format_message(state))
+    with read_side_of(ctx) as side:
+        shape = side.queries.message(message_id, tenant=None)
+    if shape is None:
+        with user_errors():
+            raise UnknownMessageError(message_id, message)
+    click.echo(dumps(shape) if as_json else format_message(shape))
 
 
 @main.command()
@@ -193,6 +204,8 @@ def show(ctx: click.Context, message: str, as_json: bool) -> None:
     type=click.Choice([o.value for o in Outcome]),
     help="Only messages with this outcome.",
 )
+@click.option("--tenant", help="Only this tenant's messages.")
+@click.option("--recipient", help="Only messages to this address, or to this domain.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
 @click.pass_context
 def messages(
@@ -202,23 +215,28 @@ def messages(
     dossier: str | None,
     status: str | None,
     outcome: str | None,
+    tenant: str | None,
+    recipient: str | None,
     as_json: bool,
 ) -> None:
     """The sent-mail list, newest first: failed messages by default, --all for every one."""
     if show_all and failed_only:
         raise click.UsageError("--all and --failed exclude each other")
-    message_filter = MessageFilter(
+    query = MessageQuery(
+        tenant=tenant,
         failed_only=not show_all,
         dossier_id=dossier,
         status=EventKind(status) if status else None,
         outcome=Outcome(outcome) if outcome else None,
+        recipient=recipient,
+        limit=MAX_PAGE_SIZE,
     )
-    with ledger_of(ctx) as ledger:
-        states = list_messages(ledger, message_filter)
+    with read_side_of(ctx) as side:
+        items = list(every_item(side.queries, query))
     if as_json:
-        click.echo(dumps([list_row_json(s) for s in states]))
+        click.echo(dumps(items))
     else:
-        click.echo(format_list(states, utc_now().astimezone()))
+        click.echo(format_list(items, utc_now().astimezone()))
 
 
 @main.command()
@@ -243,14 +261,18 @@ def history(
             click.echo(dumps(rows) if as_json else format_history(rows))
             return
         state = ledger.get_message_at(message_id, version=version, at=at, reference=message)
-    click.echo(dumps(message_json(state)) if as_json else format_message(state))
+    shape = message_json(state)
+    click.echo(dumps(shape) if as_json else format_message(shape))
 
 
 def _register_subcommands() -> None:
     # Imported here so `mailledger --help` stays fast and the modules stay independent.
+    from adapters.access.commands import keys
+    from adapters.api.command import serve
     from adapters.bench.cli import bench
     from adapters.demo import demo
     from adapters.kafka.commands import dead_letters, publish
+    from adapters.projection_commands import projections
     from consumers.command import consume
 
     main.add_command(demo)
@@ -258,6 +280,9 @@ def _register_subcommands() -> None:
     main.add_command(publish)
     main.add_command(consume)
     main.add_command(dead_letters)
+    main.add_command(projections)
+    main.add_command(keys)
+    main.add_command(serve)
 
 
 _register_subcommands()

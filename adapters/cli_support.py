@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -22,6 +22,9 @@ from adapters.storage import (
 )
 from domain.errors import MailledgerError
 from domain.ledger import Ledger
+
+if TYPE_CHECKING:
+    from adapters.read_side import ReadSide
 
 
 @contextmanager
@@ -84,3 +87,28 @@ header_option = click.option(
     help="A header of the request that posted the bodies (signatures, credentials); repeatable.",
 )
 """``--header 'Name: value'``, repeatable, given to the command as a dict ``headers``."""
+
+
+@contextmanager
+def read_side_of(ctx: click.Context) -> Iterator[ReadSide]:
+    """The ledger and the views of the command line's database, views caught up on entry.
+
+    Commands that write call ``catch_up()`` again before they return, so the views are current
+    whenever a command has finished, on SQLite too, where nothing else follows the log.
+    """
+    from adapters.read_side import UnknownProjectionError, open_read_side
+
+    url: str = ctx.obj["database_url"]
+    database: Database | None = None
+    with user_errors(database):
+        database = parse_database_url(url)
+    with user_errors(database):
+        try:
+            side = open_read_side(database)
+            try:
+                side.catch_up()
+                yield side
+            finally:
+                side.close()
+        except UnknownProjectionError as error:
+            raise click.ClickException(str(error)) from None

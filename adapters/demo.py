@@ -6,14 +6,16 @@ import random
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 import click
 
-from adapters.listing import MessageFilter, list_messages
 from adapters.presenters import format_list, format_message, format_outcomes
+from adapters.read_side import open_read_side
 from adapters.sample_traffic import PlannedSend, arrival_order, observations_of
 from adapters.storage import open_ledger, parse_database_url
 from domain.values import Recipient, RecipientType, Send, utc_now
+from projections.queries import MessageQuery, every_item
 
 _DAY = [
     # hours before now, tenant, dossier, category, subject, sender, provider, recipients+scenarios
@@ -183,10 +185,12 @@ def demo(seed: int) -> None:
         for start in range(0, len(late), 7):
             recorded += ledger.record(late[start : start + 7])
         duplicates = sum(r.duplicate for r in recorded)
-        states = list_messages(ledger, MessageFilter(failed_only=False))
-        alert = next(
-            s for s in states if s.registration and s.registration.external_ref.endswith("-0")
-        )
+        with open_read_side(database, ledger) as side:
+            side.catch_up()
+            items = list(every_item(side.queries, MessageQuery(tenant=None, failed_only=False)))
+            alert_id = next(i["id"] for i in items if (i["external_ref"] or "").endswith("-0"))
+            alert = side.queries.message(UUID(alert_id), tenant=None)
+            assert alert is not None
     today = now.astimezone()
     click.echo(f"A day of sends on a fresh SQLite ledger: {database.url}")
     click.echo(
@@ -194,12 +198,12 @@ def demo(seed: int) -> None:
         f"shuffled, {duplicates} of them duplicates (ignored), a third before their registration.\n"
     )
     click.echo("Sent-mail list, all messages, newest first:")
-    click.echo(format_list(states, today))
-    click.echo(f"\nOutcomes  {format_outcomes(states)}\n")
+    click.echo(format_list(items, today))
+    click.echo(f"\nOutcomes  {format_outcomes(items)}\n")
     click.echo("Timeline of an alert message (a late hard bounce after delivery):")
     click.echo(format_message(alert))
     click.echo(
         "\nExplore it yourself:\n"
         f"  mailledger --database {database.url} messages          # failed only\n"
-        f"  mailledger --database {database.url} history {alert.id}"
+        f"  mailledger --database {database.url} history {alert_id}"
     )

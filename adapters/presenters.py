@@ -90,25 +90,6 @@ def message_json(state: MessageState) -> dict[str, Any]:
     return shape
 
 
-def list_row_json(state: MessageState) -> dict[str, Any]:
-    """One row of the sent-mail list."""
-    send = state.registration
-    row: dict[str, Any] = jsonable(
-        {
-            "id": state.id,
-            "sent_at": state.sent_at,
-            "tenant": send.tenant if send else None,
-            "dossier_id": send.dossier_id if send else None,
-            "subject": send.subject if send else None,
-            "sender": send.sender if send else None,
-            "recipients": [r.address for r in state.recipients],
-            "last_status": state.last_status.value,
-            "outcome": state.outcome.value,
-        }
-    )
-    return row
-
-
 def history_json(events: Iterable[DomainEventProtocol[UUID]]) -> list[dict[str, Any]]:
     """Every stored event in log order: version, type, recorded time and payload."""
     rows = []
@@ -131,11 +112,11 @@ def history_json(events: Iterable[DomainEventProtocol[UUID]]) -> list[dict[str, 
     return rows
 
 
-def when(moment: datetime | None, today: datetime) -> str:
+def when(moment: str | None, today: datetime) -> str:
     """The time for today's sends and the date otherwise, like the mail logs users know."""
     if moment is None:
         return "-"
-    local = moment.astimezone(today.tzinfo)
+    local = datetime.fromisoformat(moment).astimezone(today.tzinfo)
     return local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%Y-%m-%d")
 
 
@@ -143,62 +124,68 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_list(states: Sequence[MessageState], today: datetime) -> str:
-    """The sent-mail list as a table."""
-    if not states:
+def format_list(items: Sequence[Mapping[str, Any]], today: datetime) -> str:
+    """The sent-mail list (rows in the list's JSON shape) as a table."""
+    if not items:
         return "No messages match."
     lines = [
         f"{'WHEN':<10}  {'OUTCOME':<9}  {'LAST STATUS':<13}  {'FROM':<26}  {'TO':<34}  SUBJECT"
     ]
-    for state in states:
-        send = state.registration
+    for item in items:
+        registered = item["registered"]
         lines.append(
-            f"{when(state.sent_at, today):<10}  {state.outcome.value:<9}  "
-            f"{state.last_status.value:<13}  {_cut(send.sender if send else '?', 26):<26}  "
-            f"{_cut(', '.join(r.address for r in state.recipients), 34):<34}  "
-            f"{_cut(send.subject if send else '(not registered)', 48)}"
+            f"{when(item['sent_at'], today):<10}  {item['outcome']:<9}  "
+            f"{item['last_status']:<13}  {_cut(item['sender'] if registered else '?', 26):<26}  "
+            f"{_cut(', '.join(item['recipients']), 34):<34}  "
+            f"{_cut(item['subject'] if registered else '(not registered)', 48)}"
         )
     return "\n".join(lines)
 
 
-def format_outcomes(states: Sequence[MessageState]) -> str:
+def format_outcomes(items: Sequence[Mapping[str, Any]]) -> str:
     """How many messages have each outcome."""
-    counts = Counter(state.outcome.value for state in states)
+    counts = Counter(item["outcome"] for item in items)
     return "  ".join(
         f"{name}: {counts.get(name, 0)}" for name in ("delivered", "pending", "alert", "error")
     )
 
 
-def format_message(state: MessageState) -> str:
-    """One message and each recipient's timeline."""
-    send = state.registration
+def format_message(shape: Mapping[str, Any]) -> str:
+    """One message (in the ``show`` JSON shape) and each recipient's timeline."""
     lines = [
-        f"Message   {state.id}",
-        f"Provider  {state.provider}:{state.provider_message_id}",
+        f"Message   {shape['id']}",
     ]
-    if send is not None:
+    if shape["provider"] is not None:
+        lines.append(f"Provider  {shape['provider']}:{shape['provider_message_id']}")
+    if shape["registered"]:
         lines += [
-            f"Tenant    {send.tenant}   dossier {send.dossier_id or '-'}   ref {send.external_ref}",
-            f"From      {send.sender}",
-            f"Subject   {send.subject}",
+            f"Tenant    {shape['tenant']}   dossier {shape['dossier_id'] or '-'}   "
+            f"ref {shape['external_ref']}",
+            f"From      {shape['sender']}",
+            f"Subject   {shape['subject']}",
         ]
-        if send.error:
-            lines.append(f"Refused   {send.error}")
+        if shape["error"]:
+            lines.append(f"Refused   {shape['error']}")
     else:
         lines.append("Not registered yet: provider events only.")
-    sent = state.sent_at.isoformat() if state.sent_at else "-"
-    lines.append(f"Sent      {sent}")
-    lines.append(f"Outcome   {state.outcome.value} (last status {state.last_status.value})")
-    for recipient in state.recipients:
-        flag = "FAILED" if recipient.failed else "delivered" if recipient.delivered else "in flight"
+    lines.append(f"Sent      {shape['sent_at'] or '-'}")
+    lines.append(f"Outcome   {shape['outcome']} (last status {shape['last_status']})")
+    for recipient in shape["recipients"]:
+        flag = (
+            "FAILED"
+            if recipient["failed"]
+            else "delivered"
+            if recipient["delivered"]
+            else "in flight"
+        )
         lines.append("")
         lines.append(
-            f"  {recipient.type.value} {recipient.address}: {recipient.status.value} [{flag}]"
+            f"  {recipient['type']} {recipient['address']}: {recipient['status']} [{flag}]"
         )
-        for fact in recipient.facts:
-            raw = f" ({fact.raw_type})" if fact.raw_type != fact.kind.value else ""
-            detail = f"  {dumps(fact.details)}" if fact.details else ""
-            lines.append(f"    {fact.occurred_at.isoformat()}  {fact.kind.value:<13}{raw}{detail}")
+        for event in recipient["events"]:
+            raw = f" ({event['raw_type']})" if event["raw_type"] != event["kind"] else ""
+            detail = f"  {dumps(event['details'])}" if event["details"] else ""
+            lines.append(f"    {event['occurred_at']}  {event['kind']:<13}{raw}{detail}")
     return "\n".join(lines)
 
 

@@ -9,15 +9,13 @@ follow, so the embedded default stays current that way.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
 
-import eventsourcing.persistence
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
-from adapters.storage import CREATE_ATTEMPTS, DATABASE_ERRORS, Database, open_ledger
+from adapters.storage import DATABASE_ERRORS, Database, despite_creation_races, open_ledger
 from domain.ledger import Ledger
 from projections.catalogue import READ_MODELS
 from projections.queries import ReadModels
@@ -125,20 +123,10 @@ class ReadSide:
 
 
 def _create(model: ReadModel, database: Database) -> None:
-    # As for the ledger's tables: processes starting together on a fresh PostgreSQL database
-    # race to create the views' tables, and all but one fail once.
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            model.create()
-            return
-        except (
-            eventsourcing.persistence.InternalError,
-            eventsourcing.persistence.IntegrityError,
-            eventsourcing.persistence.ProgrammingError,
-        ):
-            if attempt == CREATE_ATTEMPTS or not database.is_postgres:
-                raise
-            time.sleep(0.1 * attempt)
+    if database.is_postgres:
+        despite_creation_races(model.create)
+    else:
+        model.create()
 
 
 def open_read_side(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import eventsourcing.persistence
@@ -99,26 +101,41 @@ def parse_database_url(url: str) -> Database:
 
 
 CREATE_ATTEMPTS = 5
-"""Tries at opening the ledger while another process creates the same tables."""
+"""Tries at creating tables while another process creates the same tables."""
+
+CREATION_RACES: tuple[type[Exception], ...] = (
+    eventsourcing.persistence.InternalError,
+    eventsourcing.persistence.IntegrityError,
+    eventsourcing.persistence.ProgrammingError,
+)
+"""What eventsourcing raises when another process won the race to create a table."""
+
+T = TypeVar("T")
 
 
-def open_ledger(database: Database) -> Ledger:
-    """The Ledger on that database, its tables created when missing.
+def despite_creation_races(
+    create: Callable[[], T], races: tuple[type[Exception], ...] = CREATION_RACES
+) -> T:
+    """``create()``, tried again when another process was creating the same tables.
 
     Processes that start together on a fresh PostgreSQL database (consumers of one group, a
-    consumer and a command) each create the tables if missing; PostgreSQL lets one win and
-    fails the others ("tuple concurrently updated", a type that "already exists"). Once the
-    winner commits the tables exist, so trying again succeeds.
+    consumer and a command, a server) each create the tables if missing; PostgreSQL lets one
+    win and fails the others even with IF NOT EXISTS ("tuple concurrently updated", a type or
+    relation that "already exists"). Once the winner commits the tables exist, so trying again
+    succeeds.
     """
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
-            return Ledger(env=database.env)
-        except (
-            eventsourcing.persistence.InternalError,
-            eventsourcing.persistence.IntegrityError,
-            eventsourcing.persistence.ProgrammingError,
-        ):
-            if attempt == CREATE_ATTEMPTS or not database.is_postgres:
+            return create()
+        except races:
+            if attempt == CREATE_ATTEMPTS:
                 raise
             time.sleep(0.1 * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def open_ledger(database: Database) -> Ledger:
+    """The Ledger on that database, its tables created when missing."""
+    if not database.is_postgres:
+        return Ledger(env=database.env)
+    return despite_creation_races(lambda: Ledger(env=database.env))

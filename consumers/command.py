@@ -85,6 +85,12 @@ from consumers.settings import ConsumeSettings
     metavar="SECONDS",
     help="How often the lag per partition is logged.",
 )
+@click.option(
+    "--views/--no-views",
+    default=None,
+    help="Bring the read models up to date whenever the consumer is idle, and at exit "
+    "[default: on SQLite only; on PostgreSQL 'projections run' or 'serve' does it].",
+)
 @kafka_options
 @click.pass_context
 def consume(
@@ -98,6 +104,7 @@ def consume(
     broker_timeout: float,
     verify: bool,
     cache_messages: int,
+    views: bool | None,
     lag_interval: float,
 ) -> None:
     """Record provider events and registrations from Kafka, exactly once, until stopped.
@@ -121,6 +128,7 @@ def consume(
         verify=verify,
         cache_messages=cache_messages,
         lag_interval_seconds=lag_interval,
+        views=views,
     )
     consumer = Consumer(kafka, database, settings)
     with stopping_on_signals(consumer), kafka_errors(kafka), user_errors(database):

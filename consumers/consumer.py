@@ -31,6 +31,7 @@ from adapters.kafka.publisher import Publisher, PublishError
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
+from adapters.read_side import ReadSide, open_read_side
 from adapters.storage import DATABASE_ERRORS, Database, open_ledger
 from consumers.decoding import Poison, Verifiers, decode_events, decode_sends, position
 from consumers.positions import tracking_name
@@ -87,6 +88,8 @@ class Consumer:
         self._stop = threading.Event()
         self._verifiers = Verifiers() if settings.verify else None
         self._ledger: Ledger | None = None
+        self._read_side: ReadSide | None = None
+        self._views_behind = False
         self._consumer: KafkaConsumer | None = None
         self._dead_letters: Publisher | None = None
         self._idle_since = time.monotonic()
@@ -101,6 +104,12 @@ class Consumer:
         ensure_topics(self.kafka)
         self._ledger = self._with_database("open the ledger", lambda: open_ledger(self.database))
         self._ledger.cache = MessageCache(self.settings.cache_messages)
+        views = self.settings.views
+        if views if views is not None else not self.database.is_postgres:
+            ledger = self._ledger
+            self._read_side = self._with_database(
+                "open the views", lambda: open_read_side(self.database, ledger)
+            )
         self._dead_letters = Publisher(self.kafka, client_id="mailledger-dead-letters")
         self._consumer = KafkaConsumer(
             bootstrap_servers=self.kafka.servers,
@@ -140,6 +149,9 @@ class Consumer:
                 if polled:
                     # After the work, not before: a batch slower than --idle-exit is no idling.
                     self._idle_since = time.monotonic()
+                    self._views_behind = True
+                elif self._views_behind:
+                    self._catch_up_views()
                 self._report_lag()
                 broker_down_since = None
             except (KafkaError, PublishError) as error:
@@ -345,9 +357,29 @@ class Consumer:
             self._ledger.cache.clear()
         log.info("consumer.revoked", partitions=[tracking_name(tp) for tp in partitions])
 
+    def _catch_up_views(self) -> None:
+        """Bring the read models up to date with what this consumer recorded."""
+        read_side = self._read_side
+        if read_side is None:
+            return
+        started = time.perf_counter()
+        applied = self._with_database("bring the views up to date", read_side.catch_up)
+        self._views_behind = False
+        log.info(
+            "consumer.views",
+            events=applied,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
     def _close(self) -> None:
         if self._consumer is not None:
             self._consumer.close(autocommit=False)
+        if self._read_side is not None:
+            try:
+                if self._views_behind:
+                    self._catch_up_views()
+            finally:
+                self._read_side.close()
         if self._dead_letters is not None:
             self._dead_letters.close()
         if self._ledger is not None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -348,3 +348,12 @@ def day_item(row: dict[str, Any]) -> dict[str, Any]:
         "bounce_rate": rate(counts["bounced"], counts["recipients"]),
         "open_rate": rate(counts["opened"], counts["delivered"]),
     }
+
+
+def every_item(queries: ReadModels, query: MessageQuery) -> Iterator[dict[str, Any]]:
+    """Every row the query matches, page after page."""
+    page = queries.list_messages(query)
+    yield from page.items
+    while page.next_cursor is not None:
+        page = queries.list_messages(replace(query, cursor=page.next_cursor))
+        yield from page.items

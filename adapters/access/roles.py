@@ -1,0 +1,44 @@
+"""Roles an API key carries and the permissions each grants."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a key is for; one per key, so a leaked key gives away no more than its job needs."""
+
+    ADMIN = "admin"
+    VIEWER = "viewer"
+    AUDITOR = "auditor"
+    INGEST = "ingest"
+
+
+class Permission(StrEnum):
+    """A kind of request an API route belongs to."""
+
+    READ_MESSAGES = "read_messages"
+    """The sent-mail list, a message's detail, the daily statistics."""
+    READ_HISTORY = "read_history"
+    """A message's audit history, a dossier's history."""
+    INGEST = "ingest"
+    """Provider webhooks and registrations of sends."""
+    MANAGE_KEYS = "manage_keys"
+    """Issuing, listing and revoking the tenant's keys."""
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.VIEWER: frozenset({Permission.READ_MESSAGES}),
+    # An audit reads what was stored and when; it needs none of the day-to-day lists.
+    Role.AUDITOR: frozenset({Permission.READ_HISTORY}),
+    # The webhook endpoints hold this key in provider settings, where it is most likely to leak;
+    # it can add events but read nothing back.
+    Role.INGEST: frozenset({Permission.INGEST}),
+}
+"""Every role and exactly what it may do."""
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    """True when a key of ``role`` may make a request that needs ``permission``."""
+    return permission in PERMISSIONS[role]
