@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import (
     InterfaceError,
+    Notification,
     OperationalError,
     StoredEvent,
 )
@@ -27,6 +28,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 
 def _events_table(recorder: PostgresAggregateRecorder) -> sql.Composed:
@@ -86,6 +88,54 @@ class BatchReads(PostgresAggregateRecorder):
             ]
 
 
+class BinaryNotifications(PostgresApplicationRecorder):
+    """Pages of the log read in PostgreSQL's binary format: what read models replay."""
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's page of notifications, read as tuples in binary.
+
+        Rebuilding a read model reads the whole log: the library's text format ships every
+        state as hex, twice its bytes, and a dict per row; that was a fifth of a rebuild.
+        """
+        if topics:
+            selected: Sequence[Notification] = super().select_notifications(
+                start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+            )
+            return selected
+        low = (start if inclusive_of_start else start + 1) if start is not None else 0
+        high = stop if stop is not None else 2**63 - 1
+        statement = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {table} WHERE notification_id >= %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(table=_events_table(self))
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(binary=True, row_factory=tuple_row) as curs,
+        ):
+            curs.execute(statement, [low, high, limit], prepare=True)
+            page: list[Notification] = [
+                Notification(
+                    id=notification_id,
+                    originator_id=originator_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
+                )
+                for notification_id, originator_id, version, topic, state in curs.fetchall()
+            ]
+            return page
+
+
 class CopyInserts(PostgresApplicationRecorder):
     """Inserts a batch of events with COPY, under the library's table lock and transaction."""
 
@@ -120,11 +170,13 @@ class BatchPostgresAggregateRecorder(BatchReads):
     """Snapshots: batch reads."""
 
 
-class BatchPostgresApplicationRecorder(BatchReads, CopyInserts):
+class BatchPostgresApplicationRecorder(BatchReads, BinaryNotifications, CopyInserts):
     """Events: batch reads and COPY inserts."""
 
 
-class BatchPostgresProcessRecorder(BatchReads, CopyInserts, PostgresProcessRecorder):
+class BatchPostgresProcessRecorder(
+    BatchReads, BinaryNotifications, CopyInserts, PostgresProcessRecorder
+):
     """Events with tracking records: batch reads and COPY inserts."""
 
 

@@ -88,8 +88,10 @@ class ReadSide:
         model = self.model(name)
         with self._lock:
             model.view.drop(model.tables)
+            model.create(indexes=False)
+            applied = self.runner([name]).catch_up(on_progress)
             model.create()
-            return self.runner([name]).catch_up(on_progress)
+            return applied
 
     def follow(self, stop: threading.Event, interval: float = 0.2) -> None:
         """catch_up() until ``stop`` is set, waiting ``interval`` seconds when idle (blocking).

@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
     ProcessRecorder,
     StoredEvent,
     Tracking,
+    Transcoder,
 )
 from eventsourcing.utils import get_topic
 
@@ -35,6 +36,7 @@ from domain.errors import (
 )
 from domain.message import Message
 from domain.state import MessageState
+from domain.transcoder import FastJSONTranscoder
 from domain.values import Observation, Send
 
 T = TypeVar("T", Observation, Send)
@@ -72,6 +74,12 @@ class Ledger(Application[UUID]):
 
     cache: MessageCache | None = None
     """Saved messages kept in memory by a writer that owns their keys (see MessageCache)."""
+
+    def construct_transcoder(self) -> Transcoder:
+        """eventsourcing's JSON format, decoded with orjson (see FastJSONTranscoder)."""
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_recorder(self) -> ProcessRecorder:
         """A recorder that also keeps tracking positions, so a consumer can save its place

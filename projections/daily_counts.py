@@ -100,23 +100,22 @@ class DailyCounts(ReadModel):
                     delta = deltas.setdefault((tenant, day), Counter())
                     for name, value in counts.items():
                         delta[name] += sign * value
-        tx.executemany(
-            f"INSERT INTO {self.t('daily_messages')} (message_id, version, fold) "
-            "VALUES (%s, %s, %s) ON CONFLICT (message_id) DO UPDATE SET "
-            "version = excluded.version, fold = excluded.fold",
+        tx.upsert(
+            "daily_messages",
+            ("message_id", "version", "fold"),
+            ("message_id",),
             [
                 (str(message_id), folds[message_id][1], dumps(folds[message_id][0].to_json()))
                 for message_id in sorted(touched)
             ],
         )
-        table = self.t("daily_counts")
-        marks = ", ".join("%s" for _ in COUNTS)
-        sums = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in COUNTS)
-        tx.executemany(
-            f"INSERT INTO {table} (tenant, day, {', '.join(COUNTS)}) VALUES (%s, %s, {marks}) "
-            f"ON CONFLICT (tenant, day) DO UPDATE SET {sums}",
+        tx.upsert(
+            "daily_counts",
+            ("tenant", "day", *COUNTS),
+            ("tenant", "day"),
             [
                 (tenant, day, *(delta[name] for name in COUNTS))
                 for (tenant, day), delta in sorted(deltas.items())
             ],
+            sums=True,
         )

@@ -127,9 +127,9 @@ class DossierHistory(ReadModel):
                 waiting.setdefault(message_id, []).append(entry)
             elif owner_of[1] != _NO_DOSSIER:
                 history.append(history_row(owner_of, entry))
-        tx.executemany(
-            f"INSERT INTO {self.t('dossier_pending')} (message_id, version, entry) "
-            "VALUES (%s, %s, %s)",
+        tx.insert(
+            "dossier_pending",
+            ("message_id", "version", "entry"),
             [
                 (str(message_id), entry["version"], dumps(entry))
                 for message_id, entries in waiting.items()
@@ -138,16 +138,12 @@ class DossierHistory(ReadModel):
         )
         if registered:
             history += self._release(tx, registered)
-            tx.executemany(
-                f"INSERT INTO {self.t('dossier_messages')} (message_id, tenant, dossier_id) "
-                "VALUES (%s, %s, %s)",
+            tx.insert(
+                "dossier_messages",
+                ("message_id", "tenant", "dossier_id"),
                 [(str(m), tenant, dossier) for m, tenant, dossier in registered],
             )
-        marks = ", ".join("%s" for _ in COLUMNS)
-        tx.executemany(
-            f"INSERT INTO {self.t('dossier_history')} ({', '.join(COLUMNS)}) VALUES ({marks})",
-            sorted(history, key=lambda row: (row[3], row[4])),
-        )
+        tx.insert("dossier_history", COLUMNS, sorted(history, key=lambda row: (row[3], row[4])))
 
     def _release(self, tx: Tx, registered: list[tuple[UUID, str, str]]) -> list[tuple[Any, ...]]:
         """The waiting events of newly registered messages, now that their dossier is known."""

@@ -105,11 +105,8 @@ class Registration:
     sent_us: int
     error: str | None
     addresses: list[str]
-
-    @property
-    def refused(self) -> bool:
-        """The provider refused the send at the platform: every recipient failed."""
-        return self.error is not None
+    refused: bool
+    """No provider accepted the send (it has no provider message id): every recipient failed."""
 
 
 @dataclass
@@ -137,6 +134,7 @@ class MessageFold:
             sent_us=micros(payload["sent_at"]),
             error=payload["error"],
             addresses=addresses,
+            refused=payload["provider_message_id"] is None,
         )
         for recipient in payload["recipients"]:
             self.recipients.setdefault(recipient["address"], RecipientFold()).type = recipient[

@@ -20,6 +20,7 @@ import orjson
 from domain.kinds import EventKind, Outcome
 from projections.daily_counts import COUNTS
 from projections.fold import from_micros, micros
+from projections.sent_mail import search_key
 from projections.view import View
 
 MAX_PAGE_SIZE = 500
@@ -139,11 +140,11 @@ class ReadModels:
             where.append("dossier_id = %s")
             params.append(query.dossier_id)
         if query.sender is not None:
-            where.append("sender = %s")
-            params.append(query.sender.strip().lower())
+            where.append("sender_key = %s")
+            params.append(search_key(query.sender.strip()))
         if query.subject:
-            where.append("lower(subject) LIKE %s ESCAPE '\\'")
-            params.append(like_pattern(query.subject.lower()))
+            where.append("subject_key LIKE %s ESCAPE '\\'")
+            params.append(like_pattern(search_key(query.subject)))
         if query.sent_from is not None:
             where.append("sent_us >= %s")
             params.append(micros(query.sent_from))
@@ -151,8 +152,13 @@ class ReadModels:
             where.append("sent_us < %s")
             params.append(micros(query.sent_until))
         for tag in query.tags:
-            where.append("tags LIKE %s ESCAPE '\\'")
-            params.append(like_pattern(orjson.dumps(tag).decode()))
+            # A whole element of the JSON array: opened by [ or , and closed by , or ]. A quote
+            # inside a JSON string is escaped, so this never matches inside another tag.
+            element = orjson.dumps(tag).decode()
+            where.append("(" + " OR ".join(["tags LIKE %s ESCAPE '\\'"] * 4) + ")")
+            params.extend(
+                like_pattern(f"{before}{element}{after}") for before in "[," for after in ",]"
+            )
         if query.recipient:
             wanted = query.recipient.strip().lower()
             if "@" in wanted.lstrip("@"):

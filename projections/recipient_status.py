@@ -128,7 +128,7 @@ class RecipientStatus(ReadModel):
             message = messages.setdefault(event.originator_id, MessageRecipients())
             if isinstance(event, Message.Registered):
                 message.tenant = event.tenant
-                message.refused = event.error is not None
+                message.refused = event.provider_message_id is None
                 for position, named in enumerate(event.recipients):
                     recipient = message.recipients.setdefault(named["address"], Recipient())
                     recipient.type = RecipientType(named["type"])
@@ -153,13 +153,7 @@ class RecipientStatus(ReadModel):
             for message_id, message in sorted(messages.items())
             for row in self._rows(message_id, message)
         ]
-        marks = ", ".join("%s" for _ in COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
-        tx.executemany(
-            f"INSERT INTO {self.t('recipient_status')} ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            f"ON CONFLICT (message_id, address) DO UPDATE SET {updates}",
-            rows,
-        )
+        tx.upsert("recipient_status", COLUMNS, ("message_id", "address"), rows)
 
     def _load(self, tx: Tx, ids: set[UUID]) -> dict[UUID, MessageRecipients]:
         messages: dict[UUID, MessageRecipients] = {}

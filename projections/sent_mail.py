@@ -23,6 +23,8 @@ COLUMNS = (
     "provider_message_id",
     "subject",
     "sender",
+    "subject_key",
+    "sender_key",
     "recipients",
     "tags",
     "sent_us",
@@ -41,6 +43,12 @@ COLUMNS = (
 def dumps(value: Any) -> str:
     """Compact JSON with sorted keys: the same state always gives the same text."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def search_key(text: str) -> str:
+    """What subject and sender filters compare: case folded in Python, the same for any
+    letter, where SQL's lower() folds only ASCII on SQLite and under a C locale."""
+    return text.casefold()
 
 
 def fold_events(folds: dict[UUID, tuple[MessageFold, int]], events: Sequence[Any]) -> set[UUID]:
@@ -73,7 +81,8 @@ class SentMailList(ReadModel):
             f"CREATE TABLE IF NOT EXISTS {table} ("
             "message_id TEXT PRIMARY KEY, tenant TEXT, dossier_id TEXT, external_ref TEXT, "
             "category TEXT, provider TEXT NOT NULL, provider_message_id TEXT NOT NULL, "
-            "subject TEXT, sender TEXT, recipients TEXT NOT NULL, tags TEXT NOT NULL, "
+            "subject TEXT, sender TEXT, subject_key TEXT NOT NULL, sender_key TEXT NOT NULL, "
+            "recipients TEXT NOT NULL, tags TEXT NOT NULL, "
             "sent_us BIGINT NOT NULL, registered INTEGER NOT NULL, refused INTEGER NOT NULL, "
             "outcome TEXT NOT NULL, failed INTEGER NOT NULL, last_status TEXT NOT NULL, "
             "counts TEXT NOT NULL, recipient_count INTEGER NOT NULL, version BIGINT NOT NULL, "
@@ -86,7 +95,8 @@ class SentMailList(ReadModel):
             f"CREATE INDEX IF NOT EXISTS sent_mail_outcome ON {table} (tenant, outcome, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_dossier ON {table} "
             f"(tenant, dossier_id, {newest})",
-            f"CREATE INDEX IF NOT EXISTS sent_mail_sender ON {table} (tenant, sender, {newest})",
+            f"CREATE INDEX IF NOT EXISTS sent_mail_sender ON {table} "
+            f"(tenant, sender_key, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_status ON {table} "
             f"(tenant, last_status, {newest})",
         ]
@@ -105,11 +115,10 @@ class SentMailList(ReadModel):
             )
         }
         touched = fold_events(folds, events)
-        marks = ", ".join("%s" for _ in COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-        tx.executemany(
-            f"INSERT INTO {self.t('sent_mail')} ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            f"ON CONFLICT (message_id) DO UPDATE SET {updates}",
+        tx.upsert(
+            "sent_mail",
+            COLUMNS,
+            ("message_id",),
             [row_of(message_id, *folds[message_id]) for message_id in sorted(touched)],
         )
 
@@ -128,6 +137,8 @@ def row_of(message_id: UUID, fold: MessageFold, version: int) -> tuple[Any, ...]
         fold.provider_message_id,
         registration.subject if registration else None,
         registration.sender if registration else None,
+        search_key(registration.subject) if registration else "",
+        search_key(registration.sender) if registration else "",
         dumps([address for address, _ in fold.ordered()]),
         dumps(registration.tags if registration else []),
         fold.sent_us or 0,
