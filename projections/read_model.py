@@ -36,9 +36,7 @@ class ReadModel(Projection[ViewRecorder]):
         A rebuild creates the indexes after the replay: building an index once over the rows
         is cheaper than updating it with every row written.
         """
-        self.view.create(
-            [s for s in self.schema() if indexes or not s.startswith("CREATE INDEX")]
-        )
+        self.view.create([s for s in self.schema() if indexes or not s.startswith("CREATE INDEX")])
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """eventsourcing's entry point: one event at a time (a runner of the library calls it)."""

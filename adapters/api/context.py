@@ -1,0 +1,84 @@
+"""What the routes work with: the ledger, the keys, the views, and Kafka when configured."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from adapters.access.keys import KeyStore
+from adapters.kafka.publisher import Publisher
+from adapters.kafka.settings import KafkaSettings
+from adapters.read_side import ReadSide, open_read_side
+from adapters.storage import Database, open_ledger
+from domain.ledger import Ledger
+
+
+@dataclass
+class ApiContext:
+    """The opened resources of one server; ``close()`` releases them."""
+
+    database: Database
+    ledger: Ledger
+    keys: KeyStore
+    read_side: ReadSide
+    environ: Mapping[str, str]
+    """Where webhook verification settings come from (the process environment)."""
+    kafka: KafkaSettings | None = None
+    """With Kafka, webhooks and registrations are published instead of stored here."""
+    publisher: Publisher | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    """One writer at a time: SQLite has one connection, and a batch is one transaction."""
+    _resources: ExitStack = field(default_factory=ExitStack, repr=False)
+
+    def close(self) -> None:
+        """Close everything opened, newest first."""
+        self._resources.close()
+
+
+def open_context(
+    database: Database,
+    environ: Mapping[str, str],
+    kafka: KafkaSettings | None = None,
+) -> ApiContext:
+    """Open the ledger, the key store, the read side (and the Kafka producer); all or none.
+
+    Raises what the database (or the broker) raises when it cannot be used.
+    """
+    with ExitStack() as resources:
+        ledger = open_ledger(database)
+        resources.callback(ledger.close)
+        keys = KeyStore(database)
+        resources.callback(keys.close)
+        read_side = open_read_side(database, ledger)
+        resources.callback(read_side.close)
+        publisher: Publisher | None = None
+        if kafka is not None:
+            publisher = Publisher(kafka, client_id="mailledger-api")
+            resources.callback(publisher.close)
+        context = ApiContext(
+            database=database,
+            ledger=ledger,
+            keys=keys,
+            read_side=read_side,
+            environ=environ,
+            kafka=kafka,
+            publisher=publisher,
+        )
+        context._resources = resources.pop_all()
+        return context
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def context_of(request: Request) -> ApiContext:
+    """The server's context, as a route dependency."""
+    context: ApiContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ApiContext, Depends(context_of)]
+"""A route parameter that receives the server's context."""

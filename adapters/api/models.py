@@ -1,0 +1,276 @@
+"""The JSON shapes of the API, for validation of requests and the OpenAPI document.
+
+Responses reuse the command line's JSON (``show``, ``messages --json``, ``history --json``),
+so times are ISO-8601 text as the presenters write them. Rows of the views may carry more
+fields than named here; they are passed through.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.access.roles import Role
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, and where."""
+
+    status: int = Field(examples=[404])
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["no message 6f1c… of this tenant"])
+    where: str | None = Field(
+        description="The part of the request at fault: path.ref, query.limit, body[0].tenant.",
+        examples=["path.ref"],
+    )
+    request_id: str = Field(description="Also in the X-Request-ID header; quote it in reports.")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx answer."""
+
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    """The server answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class MessageRow(_Open):
+    """One row of the sent-mail list."""
+
+    id: str
+    sent_at: str | None
+    tenant: str | None
+    dossier_id: str | None
+    external_ref: str | None = None
+    provider: str | None = None
+    provider_message_id: str | None = None
+    subject: str | None
+    sender: str | None
+    recipients: list[str]
+    tags: list[str] = Field(default_factory=list)
+    registered: bool = True
+    last_status: str
+    outcome: str
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="Recipients per current status."
+    )
+
+
+class MessagePage(BaseModel):
+    """A page of the sent-mail list, newest first."""
+
+    items: list[MessageRow]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: last.")
+
+
+class KindTimes(BaseModel):
+    """When a recipient first and last had an event of one kind, and how often."""
+
+    first: str
+    last: str
+    count: int
+
+
+class Fact(BaseModel):
+    """One provider event of a recipient."""
+
+    kind: str
+    occurred_at: str
+    event_id: str | None
+    raw_type: str | None
+    details: dict[str, Any]
+
+
+class RecipientDetail(BaseModel):
+    """A recipient, its status and timeline."""
+
+    address: str
+    type: str
+    status: str
+    delivered: bool
+    failed: bool
+    times: dict[str, KindTimes]
+    events: list[Fact]
+
+
+class MessageDetail(_Open):
+    """A message as ``mailledger show --json`` prints it."""
+
+    id: str
+    provider: str | None
+    provider_message_id: str | None
+    tenant: str | None
+    external_ref: str | None
+    dossier_id: str | None
+    category: str | None
+    subject: str | None
+    sender: str | None
+    tags: list[str]
+    error: str | None
+    sent_at: str | None
+    registered: bool
+    outcome: str
+    last_status: str
+    version: int
+    recipients: list[RecipientDetail]
+
+
+class StoredEvent(BaseModel):
+    """One stored event of a message, as auditors read it."""
+
+    version: int
+    type: str
+    recorded_at: str | None
+    payload: dict[str, Any]
+
+
+class MessageHistory(BaseModel):
+    """Every stored event of a message, in log order."""
+
+    message_id: str
+    events: list[StoredEvent]
+
+
+class AsOf(BaseModel):
+    """Which state: at a moment (``at``, as asked) or at a version; ``version`` is the state's."""
+
+    at: str | None
+    version: int
+
+
+class MessageStateAt(BaseModel):
+    """A message's state as of a version or a moment."""
+
+    message_id: str
+    as_of: AsOf
+    state: MessageDetail
+
+
+class DossierEvent(_Open):
+    """One provider event of a message of the dossier."""
+
+    occurred_at: str
+    message_id: str
+    version: int
+    kind: str
+    recipient: str | None
+    event_id: str | None
+    raw_type: str | None
+    details: dict[str, Any]
+
+
+class DossierPage(BaseModel):
+    """A page of a dossier's events, oldest first."""
+
+    items: list[DossierEvent]
+    next_cursor: str | None
+
+
+class Day(_Open):
+    """One day's sends (by sent time, UTC) and what became of their recipients."""
+
+    day: str = Field(examples=["2026-11-23"])
+    messages: int
+    recipients: int
+    delivered: int
+    failed: int
+    bounced: int
+    soft_bounced: int
+    hard_bounced: int
+    opened: int
+    clicked: int
+    complaints: int
+    delivery_rate: float | None = Field(description="delivered / recipients; null without any.")
+    bounce_rate: float | None = Field(description="bounced / recipients.")
+    open_rate: float | None = Field(description="opened / delivered.")
+
+
+class DailyStats(BaseModel):
+    """One row per day, oldest first, with counts and rates."""
+
+    days: list[Day]
+
+
+class RegisteredItem(BaseModel):
+    """What became of one send."""
+
+    id: str
+    external_ref: str
+    recorded: bool = Field(description="False: the same registration was already stored.")
+
+
+class Registered(BaseModel):
+    """Sends stored, one item per send in the order posted."""
+
+    items: list[RegisteredItem]
+
+
+class AcceptedItem(BaseModel):
+    """A send put on the registrations topic."""
+
+    id: str
+    external_ref: str
+
+
+class RegistrationsAccepted(BaseModel):
+    """Sends acknowledged by Kafka; the consumer records them."""
+
+    records: int
+    items: list[AcceptedItem]
+
+
+class WebhookRecorded(BaseModel):
+    """A webhook body stored."""
+
+    recorded: int = Field(description="Observations that were new.")
+    duplicates: int = Field(description="Observations already stored (provider retries).")
+    skipped: int = Field(description="Events that record nothing (see docs/providers.md).")
+
+
+class WebhookAccepted(BaseModel):
+    """A webhook body acknowledged by Kafka; the consumer records it."""
+
+    records: int
+    events: int
+
+
+class KeyOut(BaseModel):
+    """An API key, never its secret."""
+
+    key_id: str
+    tenant: str
+    role: Role
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+
+class KeyList(BaseModel):
+    """The tenant's keys, oldest first, revoked ones too."""
+
+    items: list[KeyOut]
+
+
+class KeyRequest(BaseModel):
+    """A key to issue for the caller's tenant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    label: str = ""
+
+
+class KeyIssued(BaseModel):
+    """A new key and its token, shown this once."""
+
+    key: KeyOut
+    token: str = Field(description="The bearer token; only its hash is stored.")

@@ -1,0 +1,63 @@
+"""The tenant's API keys, for its admins: listed (never a secret), issued, revoked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import APIRouter
+
+from adapters.access.commands import key_json
+from adapters.access.keys import KeyInputError, KeyNotFoundError
+from adapters.api.auth import KeyManager
+from adapters.api.context import Context
+from adapters.api.errors import ApiError, documented
+from adapters.api.models import KeyIssued, KeyList, KeyOut, KeyRequest
+
+log = structlog.get_logger()
+
+router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+@router.get(
+    "/keys",
+    response_model=KeyList,
+    responses=documented(401, 403, 503),
+    summary="The tenant's keys, oldest first, revoked ones too",
+)
+def list_keys(key: KeyManager, context: Context) -> dict[str, Any]:
+    """Never a secret: only a hash of each token is stored."""
+    return {"items": [key_json(k) for k in context.keys.list(key.tenant)]}
+
+
+@router.post(
+    "/keys",
+    status_code=201,
+    response_model=KeyIssued,
+    responses=documented(400, 401, 403, 422, 503),
+    summary="Issue a key for the tenant; its token is shown this once",
+)
+def create_key(wanted: KeyRequest, key: KeyManager, context: Context) -> dict[str, Any]:
+    """The new key is for the caller's tenant, with the role asked for."""
+    try:
+        issued = context.keys.create(key.tenant, wanted.role, wanted.label)
+    except KeyInputError as error:
+        raise ApiError(422, str(error), where="body.label") from None
+    log.info("api.key_issued", issued_key_id=issued.key.key_id, role=issued.key.role.value)
+    return {"key": key_json(issued.key), "token": issued.secret}
+
+
+@router.delete(
+    "/keys/{key_id}",
+    response_model=KeyOut,
+    responses=documented(401, 403, 404, 503),
+    summary="Revoke one of the tenant's keys for good",
+)
+def revoke_key(key_id: str, key: KeyManager, context: Context) -> dict[str, Any]:
+    """The key is refused from the next request on; revoking it again changes nothing."""
+    try:
+        revoked = context.keys.revoke(key_id, tenant=key.tenant)
+    except KeyNotFoundError:
+        raise ApiError(404, f"no API key {key_id}", where="path.key_id") from None
+    log.info("api.key_revoked", revoked_key_id=revoked.key_id)
+    return key_json(revoked)

@@ -1,0 +1,104 @@
+"""The sent-mail list and a message's detail, from the views, for the key's tenant only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from adapters.api.auth import MessagesReader
+from adapters.api.context import Context
+from adapters.api.errors import ApiError, documented
+from adapters.api.models import MessageDetail, MessagePage
+from adapters.api.references import QueryTime, message_id_of
+from adapters.presenters import jsonable
+from domain.kinds import EventKind, Outcome
+from projections.queries import MAX_PAGE_SIZE, InvalidCursorError, MessageQuery
+
+router = APIRouter(prefix="/v1", tags=["messages"])
+
+
+@router.get(
+    "/messages",
+    response_model=MessagePage,
+    responses=documented(400, 401, 403, 422, 503),
+    summary="The sent-mail list, newest first",
+)
+def list_messages(
+    key: MessagesReader,
+    context: Context,
+    filter_: Annotated[
+        Literal["failed", "all"],
+        Query(
+            alias="filter",
+            description="failed (default): messages where a recipient failed; all: every one.",
+        ),
+    ] = "failed",
+    outcome: Annotated[Outcome | None, Query(description="Only this outcome.")] = None,
+    status: Annotated[
+        EventKind | None, Query(description="Some recipient is now in this status.")
+    ] = None,
+    dossier: Annotated[str | None, Query(description="Only this dossier's messages.")] = None,
+    recipient: Annotated[
+        str | None, Query(description="An exact address, or a domain (example.com).")
+    ] = None,
+    sender: Annotated[str | None, Query(description="The sender's address.")] = None,
+    subject: Annotated[
+        str | None, Query(description="Text the subject contains, in any case.")
+    ] = None,
+    sent_from: Annotated[
+        QueryTime | None, Query(description="Sent at or after (ISO-8601 with offset).")
+    ] = None,
+    sent_until: Annotated[
+        QueryTime | None, Query(description="Sent before (ISO-8601 with offset).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, Query(description="Repeatable; every one must be on the message.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = 50,
+    cursor: Annotated[
+        str | None, Query(description="The next_cursor of the previous page.")
+    ] = None,
+) -> dict[str, Any]:
+    """Failed messages by default, as administrators' logs show them; ``filter=all`` for all."""
+    query = MessageQuery(
+        tenant=key.tenant,
+        failed_only=filter_ == "failed",
+        outcome=outcome,
+        status=status,
+        dossier_id=dossier,
+        recipient=recipient,
+        sender=sender,
+        subject=subject,
+        sent_from=sent_from,
+        sent_until=sent_until,
+        tags=tuple(tag or ()),
+        limit=limit,
+        cursor=cursor,
+    )
+    try:
+        page = context.read_side.queries.list_messages(query)
+    except InvalidCursorError as error:
+        raise ApiError(400, _cursor_problem(error), where="query.cursor") from None
+    return {"items": jsonable(page.items), "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/messages/{ref}",
+    response_model=MessageDetail,
+    responses=documented(400, 401, 403, 404, 503),
+    summary="A message and each recipient's timeline",
+)
+def message_detail(ref: str, key: MessagesReader, context: Context) -> dict[str, Any]:
+    """``ref`` is the message's UUID or ``provider:provider_message_id``."""
+    message_id = message_id_of(ref)
+    shown = context.read_side.queries.message(message_id, key.tenant)
+    if shown is None:
+        raise ApiError(404, f"no message {ref}", where="path.ref")
+    detail: dict[str, Any] = jsonable(shown)
+    return detail
+
+
+def _cursor_problem(error: InvalidCursorError) -> str:
+    text = str(error)
+    return text if text else "the cursor is not one this listing handed out"
