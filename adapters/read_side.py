@@ -12,9 +12,11 @@ import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
 
+import structlog
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from adapters.error_text import first_line
 from adapters.storage import DATABASE_ERRORS, Database, despite_creation_races, open_ledger
 from domain.ledger import Ledger
 from projections.catalogue import READ_MODELS
@@ -22,6 +24,8 @@ from projections.queries import ReadModels
 from projections.read_model import ReadModel
 from projections.runner import PAGE_SIZE, Progress, Runner
 from projections.view import PostgresView, SQLiteView, ViewRecorder
+
+log = structlog.get_logger()
 
 
 class UnknownProjectionError(ValueError):
@@ -101,7 +105,12 @@ class ReadSide:
         while not stop.is_set():
             try:
                 applied = self.catch_up()
-            except DATABASE_ERRORS:
+            except DATABASE_ERRORS as error:
+                log.warning(
+                    "projections.database_unavailable",
+                    database=self.database.display,
+                    error=first_line(error),
+                )
                 applied = 0
             if not applied:
                 stop.wait(interval)
