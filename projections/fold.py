@@ -66,11 +66,12 @@ class RecipientFold:
         """The latest delivery fact is a failure (or the send was refused and nothing came)."""
         if self.decisive is None:
             return refused
-        return EventKind(self.decisive[1]) in FAILURES
+        # Kinds are str enums: a kind's value is found in a set of kinds as it is.
+        return self.decisive[1] in FAILURES
 
     def delivered(self) -> bool:
         """The latest delivery fact proves the message reached the mailbox."""
-        return self.decisive is not None and EventKind(self.decisive[1]) in DELIVERIES
+        return self.decisive is not None and self.decisive[1] in DELIVERIES
 
     def to_json(self) -> list[Any]:
         return [
