@@ -80,9 +80,12 @@ async def _authenticate(request: Request, context: Context, *, basic: bool) -> A
         raise _refused(
             f"this request needs an API key: send Authorization: {accepted}", basic=basic
         )
-    key = await run_in_threadpool(context.keys.authenticate, token)
+    key = context.recent_keys.get(token)
     if key is None:
-        raise _refused("the API key is unknown or revoked", basic=basic)
+        key = await run_in_threadpool(context.keys.authenticate, token)
+        if key is None:
+            raise _refused("the API key is unknown or revoked", basic=basic)
+        context.recent_keys.remember(token, key)
     # Kept in the request's state for its access log line, and bound for every other line.
     request.state.tenant = key.tenant
     request.state.key_id = key.key_id

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from adapters.access.keys import KeyStore
+from adapters.api.recent_keys import RecentKeys
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
 from adapters.read_side import ReadSide, open_read_side
@@ -31,6 +32,8 @@ class ApiContext:
     kafka: KafkaSettings | None = None
     """With Kafka, webhooks and registrations are published instead of stored here."""
     publisher: Publisher | None = None
+    recent_keys: RecentKeys = field(default_factory=RecentKeys)
+    """Keys authenticated in the last seconds: no key lookup per request of a busy client."""
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     """One writer at a time: SQLite has one connection, and a batch is one transaction."""
     _resources: ExitStack = field(default_factory=ExitStack, repr=False)

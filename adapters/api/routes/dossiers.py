@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from adapters.api.auth import HistoryReader
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import DossierPage
-from adapters.presenters import jsonable
+from adapters.api.responses import json_response
 from projections.queries import MAX_PAGE_SIZE, InvalidCursorError
 
 router = APIRouter(prefix="/v1", tags=["history"])
@@ -34,7 +34,7 @@ def dossier_history(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Events per page.")
     ] = DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> Response:
     """Pages of the dossier's events; a dossier the tenant has no message in is 404."""
     try:
         page = context.read_side.queries.dossier_history(
@@ -45,4 +45,4 @@ def dossier_history(
         raise ApiError(400, message, where="query.cursor") from None
     if cursor is None and not page.items:
         raise ApiError(404, f"no dossier {dossier_id}", where="path.dossier_id")
-    return {"items": jsonable(page.items), "next_cursor": page.next_cursor}
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})

@@ -59,5 +59,6 @@ def revoke_key(key_id: str, key: KeyManager, context: Context) -> dict[str, Any]
         revoked = context.keys.revoke(key_id, tenant=key.tenant)
     except KeyNotFoundError:
         raise ApiError(404, f"no API key {key_id}", where="path.key_id") from None
+    context.recent_keys.forget(revoked.key_id)
     log.info("api.key_revoked", revoked_key_id=revoked.key_id)
     return key_json(revoked)

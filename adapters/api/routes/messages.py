@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from adapters.api.auth import MessagesReader
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import MessageDetail, MessagePage
 from adapters.api.references import QueryTime, message_id_of
-from adapters.presenters import jsonable
+from adapters.api.responses import json_response
 from domain.kinds import EventKind, Outcome
 from projections.queries import MAX_PAGE_SIZE, InvalidCursorError, MessageQuery
 
@@ -59,7 +59,7 @@ def list_messages(
     cursor: Annotated[
         str | None, Query(description="The next_cursor of the previous page.")
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Failed messages by default, as administrators' logs show them; ``filter=all`` for all."""
     query = MessageQuery(
         tenant=key.tenant,
@@ -80,7 +80,7 @@ def list_messages(
         page = context.read_side.queries.list_messages(query)
     except InvalidCursorError as error:
         raise ApiError(400, _cursor_problem(error), where="query.cursor") from None
-    return {"items": jsonable(page.items), "next_cursor": page.next_cursor}
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @router.get(
@@ -89,14 +89,13 @@ def list_messages(
     responses=documented(400, 401, 403, 404, 503),
     summary="A message and each recipient's timeline",
 )
-def message_detail(ref: str, key: MessagesReader, context: Context) -> dict[str, Any]:
+def message_detail(ref: str, key: MessagesReader, context: Context) -> Response:
     """``ref`` is the message's UUID or ``provider:provider_message_id``."""
     message_id = message_id_of(ref)
     shown = context.read_side.queries.message(message_id, key.tenant)
     if shown is None:
         raise ApiError(404, f"no message {ref}", where="path.ref")
-    detail: dict[str, Any] = jsonable(shown)
-    return detail
+    return json_response(shown)
 
 
 def _cursor_problem(error: InvalidCursorError) -> str:

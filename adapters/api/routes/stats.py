@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from adapters.api.auth import MessagesReader
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import DailyStats
-from adapters.presenters import jsonable
+from adapters.api.responses import json_response
 
 router = APIRouter(prefix="/v1", tags=["stats"])
 
@@ -27,7 +27,7 @@ def daily_stats(
     context: Context,
     since: Annotated[date | None, Query(description="First day (YYYY-MM-DD).")] = None,
     until: Annotated[date | None, Query(description="Last day, inclusive.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Days oldest first."""
     if since is not None and until is not None and since > until:
         raise ApiError(
@@ -36,4 +36,4 @@ def daily_stats(
             where="query.since",
         )
     days = context.read_side.queries.daily_counts(key.tenant, since=since, until=until)
-    return {"days": jsonable(days)}
+    return json_response({"days": days})

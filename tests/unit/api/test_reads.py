@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from adapters.api.models import DailyStats, DossierPage, MessageDetail, MessagePage
 from tests.unit.api.bodies import SENT, generic_line, registration
 from tests.unit.api.conftest import Api
 from tests.unit.api.test_errors import error_of
@@ -173,3 +174,24 @@ def test_daily_stats_count_the_tenants_days_and_refuse_a_reversed_range(api: Api
     assert [(d["day"], d["messages"], d["hard_bounced"]) for d in days] == [("2026-11-23", 2, 1)]
     assert other == []
     assert error_of(reversed_range, 400)["where"] == "query.since"
+
+
+def test_read_answers_hold_to_their_documented_models(api: Api) -> None:
+    # The read routes answer with the views' JSON as is, without FastAPI validating it
+    # against the response models; this holds them to what the OpenAPI document says.
+    first, _ = _registered(
+        api, "inv-1", "inv-2", dossier_id="D-1", tags=["invoice"], subject="Été à Zürich"
+    )
+    _bounced(api, "inv-2")
+
+    page = api.get("/v1/messages", params={"filter": "all", "limit": 1}).json()
+    detail = api.get(f"/v1/messages/{first}").json()
+    dossier = api.get("/v1/dossiers/D-1/history", params={"limit": 2}).json()
+    stats = api.get("/v1/stats/daily").json()
+
+    assert MessagePage.model_validate(page).model_dump(mode="json") == page
+    assert page["next_cursor"] is not None
+    assert MessageDetail.model_validate(detail).model_dump(mode="json") == detail
+    assert DossierPage.model_validate(dossier).model_dump(mode="json") == dossier
+    assert DailyStats.model_validate(stats).model_dump(mode="json") == stats
+    assert stats["days"][0]["messages"] == 2
