@@ -7,6 +7,7 @@ import click
 from adapters.bench.append import append
 from adapters.bench.consume import consume
 from adapters.bench.parse import parse
+from adapters.bench.query import query
 
 
 @click.group()
@@ -17,3 +18,4 @@ def bench() -> None:
 bench.add_command(append)
 bench.add_command(consume)
 bench.add_command(parse)
+bench.add_command(query)

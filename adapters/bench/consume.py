@@ -44,7 +44,7 @@ from adapters.bench.kafka_scratch import ScratchKafka, kafka_scratch
 from adapters.bench.progress import PhaseProgress, announce
 from adapters.bench.provider_bodies import SENDGRID_BATCH, Renderer, check_rendering
 from adapters.bench.publishing import publish_events, publish_registrations
-from adapters.bench.scratch import connect, postgres_scratch
+from adapters.bench.scratch import connect, postgres_scratch, required_postgres_url
 from adapters.bench.workload import Traffic, generate
 from adapters.error_text import first_line
 from adapters.kafka.commands import kafka_errors
@@ -52,9 +52,7 @@ from adapters.kafka.settings import KafkaSettings
 from adapters.storage import (
     DATABASE_ERRORS,
     Database,
-    DatabaseUrlError,
     open_ledger,
-    parse_database_url,
     redact,
 )
 from consumers.settings import ConsumeSettings
@@ -353,20 +351,7 @@ def _timeout(events: int) -> float:
 
 
 def _postgres_url(value: str | None) -> str:
-    if not value:
-        raise click.ClickException(
-            "--postgres is missing: bench consume records into PostgreSQL only; give"
-            " --postgres postgresql://user:pass@host:port/db or set MAILLEDGER_BENCH_POSTGRES_URL"
-        )
-    try:
-        database = parse_database_url(value)
-    except DatabaseUrlError as error:
-        raise click.ClickException(f"--postgres: {error}") from None
-    if not database.is_postgres:
-        raise click.ClickException(
-            f"--postgres {redact(value)!r} is not PostgreSQL; give postgresql://user:pass@host/db"
-        )
-    return value
+    return required_postgres_url(value, "consume")
 
 
 def _bootstrap_servers(value: str | None) -> str:

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import click
 import psycopg
 from psycopg import sql
 
-from adapters.storage import Database, parse_database_url
+from adapters.storage import Database, DatabaseUrlError, parse_database_url, redact
 
 
 @contextmanager
@@ -64,3 +65,21 @@ def _with_schema(url: str, schema: str) -> str:
     parts = urlsplit(_without_schema(url))
     query = [*parse_qsl(parts.query), ("schema", schema)]
     return parts._replace(query=urlencode(query)).geturl()
+
+
+def required_postgres_url(value: str | None, command: str) -> str:
+    """The --postgres URL of a benchmark that runs on PostgreSQL only; one line when not."""
+    if not value:
+        raise click.ClickException(
+            f"--postgres is missing: bench {command} runs on PostgreSQL only; give"
+            " --postgres postgresql://user:pass@host:port/db or set MAILLEDGER_BENCH_POSTGRES_URL"
+        )
+    try:
+        database = parse_database_url(value)
+    except DatabaseUrlError as error:
+        raise click.ClickException(f"--postgres: {error}") from None
+    if not database.is_postgres:
+        raise click.ClickException(
+            f"--postgres {redact(value)!r} is not PostgreSQL; give postgresql://user:pass@host/db"
+        )
+    return value
