@@ -96,19 +96,16 @@ def read_side_of(ctx: click.Context) -> Iterator[ReadSide]:
     Commands that write call ``catch_up()`` again before they return, so the views are current
     whenever a command has finished, on SQLite too, where nothing else follows the log.
     """
-    from adapters.read_side import UnknownProjectionError, open_read_side
+    from adapters.read_side import open_read_side
 
     url: str = ctx.obj["database_url"]
     database: Database | None = None
     with user_errors(database):
         database = parse_database_url(url)
     with user_errors(database):
+        side = open_read_side(database)
         try:
-            side = open_read_side(database)
-            try:
-                side.catch_up()
-                yield side
-            finally:
-                side.close()
-        except UnknownProjectionError as error:
-            raise click.ClickException(str(error)) from None
+            side.catch_up()
+            yield side
+        finally:
+            side.close()

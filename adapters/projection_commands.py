@@ -14,7 +14,7 @@ from click.core import ParameterSource
 
 from adapters.cli_support import user_errors
 from adapters.logging import configure_logging
-from adapters.read_side import ReadSide, UnknownProjectionError, open_read_side
+from adapters.read_side import ReadSide, open_read_side
 from adapters.storage import Database, parse_database_url
 from projections.catalogue import READ_MODELS
 from projections.runner import Progress
@@ -77,10 +77,7 @@ def rebuild(ctx: click.Context, name: str) -> None:
     database, side = _open(ctx)
     started = time.perf_counter()
     with user_errors(database), side:
-        try:
-            applied = side.rebuild(name, _shown)
-        except UnknownProjectionError as error:
-            raise click.ClickException(str(error)) from None
+        applied = side.rebuild(name, _shown)
     seconds = time.perf_counter() - started
     click.echo(
         f"rebuilt {name}: {applied} events in {seconds:.1f} s "

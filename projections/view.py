@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg import sql
@@ -291,5 +291,3 @@ class SQLiteView(SQLiteTrackingRecorder):
 
 ViewRecorder = PostgresView | SQLiteView
 """The concrete views; both satisfy View and are eventsourcing TrackingRecorders."""
-
-_: type[TrackingRecorder] = PostgresView
