@@ -155,22 +155,12 @@ class DossierHistory(ReadModel):
         )
         if not rows:
             return []
-        self._delete_pending(tx, list(owners))
+        self.delete_in(tx, f"DELETE FROM {self.t('dossier_pending')} WHERE message_id", owners)
         return [
             history_row(owners[row["message_id"]], orjson.loads(row["entry"]))
             for row in rows
             if owners[row["message_id"]][1] != _NO_DOSSIER
         ]
-
-    def _delete_pending(self, tx: Tx, ids: list[str]) -> None:
-        table = self.t("dossier_pending")
-        if self.view.postgres:
-            tx.execute(f"DELETE FROM {table} WHERE message_id = ANY(%s)", [ids])
-            return
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("%s" for _ in chunk)
-            tx.execute(f"DELETE FROM {table} WHERE message_id IN ({marks})", chunk)
 
 
 def history_row(owner: tuple[str, str], entry: dict[str, Any]) -> tuple[Any, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -56,12 +56,24 @@ class ReadModel(Projection[ViewRecorder]):
 
     def select_in(self, tx: Tx, statement: str, ids: Iterable[UUID | str]) -> list[dict[str, Any]]:
         """Rows of ``statement`` (ending in ``IN``'s column, e.g. ``WHERE message_id``) per id."""
-        keys = [str(i) for i in ids]
-        if self.view.postgres:
-            return tx.fetchall(f"{statement} = ANY(%s)", [keys]) if keys else []
         rows: list[dict[str, Any]] = []
+        for condition, params in self._in(ids):
+            rows += tx.fetchall(f"{statement}{condition}", params)
+        return rows
+
+    def delete_in(self, tx: Tx, statement: str, ids: Iterable[UUID | str]) -> None:
+        """Run ``statement`` (ending in ``IN``'s column, e.g. ``WHERE message_id``) per id."""
+        for condition, params in self._in(ids):
+            tx.execute(f"{statement}{condition}", params)
+
+    def _in(self, ids: Iterable[UUID | str]) -> Iterator[tuple[str, list[Any]]]:
+        # PostgreSQL takes the ids as one array; SQLite binds them, a few hundred at a time.
+        keys = [str(i) for i in ids]
+        if not keys:
+            return
+        if self.view.postgres:
+            yield " = ANY(%s)", [keys]
+            return
         for start in range(0, len(keys), IDS_PER_QUERY):
             chunk = keys[start : start + IDS_PER_QUERY]
-            marks = ",".join("%s" for _ in chunk)
-            rows += tx.fetchall(f"{statement} IN ({marks})", chunk)
-        return rows
+            yield f" IN ({','.join('%s' for _ in chunk)})", list(chunk)

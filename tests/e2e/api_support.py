@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.test_cli import MAILLEDGER, ok
+from tests.e2e.logged_process import LoggedProcess
+from tests.e2e.test_cli import ok
 
 START_TIMEOUT = 60.0
 
 
-class ServerProcess:
+class ServerProcess(LoggedProcess):
     """A running ``mailledger serve --port 0``; its JSON log lines kept in a file.
 
     The system picks the port; the server's ``api.listening`` line says which, and the
@@ -33,13 +30,8 @@ class ServerProcess:
         *args: str,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.log_path = log_path
-        self._log = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [MAILLEDGER, "--database", database_url, "serve", "--port", "0", *args],
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            env={**os.environ, **(env or {})},
+        super().__init__(
+            ["--database", database_url, "serve", "--port", "0", *args], log_path, env or {}
         )
         try:
             self.url = self._wait_until_answering()
@@ -69,18 +61,6 @@ class ServerProcess:
             time.sleep(0.05)
         pytest.fail(f"mailledger serve did not answer within {START_TIMEOUT:.0f}s")
 
-    def lines(self) -> list[dict[str, Any]]:
-        rows = []
-        for raw in self.log_path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(raw))
-            except ValueError:
-                rows.append({"event": "unparsed", "text": raw})
-        return rows
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in self.lines() if line.get("event") == name]
-
     def client(self, token: str | None = None) -> httpx.Client:
         """An HTTP client of this server, with ``token`` as its bearer key."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -93,12 +73,6 @@ class ServerProcess:
             return self.process.wait(timeout=timeout)
         finally:
             self._log.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        self._log.close()
 
 
 @pytest.fixture
@@ -126,12 +100,3 @@ def start_server(servers: list[ServerProcess], tmp_path: Path) -> Callable[..., 
 def create_key(database_url: str, tenant: str, role: str) -> str:
     """A token made as an operator makes one: ``mailledger keys create``."""
     return ok(database_url, "keys", "create", "--tenant", tenant, "--role", role).strip()
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """Polls an observable condition; fails naming it when the time is up."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
 from adapters.storage import open_ledger, parse_database_url
 from domain.state import MessageState
+from tests.e2e.logged_process import LoggedProcess
 from tests.e2e.test_cli import MAILLEDGER
 
 PARTITIONS = 3
@@ -87,16 +86,7 @@ def succeeds(topics: Topics, database_url: str, *args: str, stdin: str | None = 
     return result.stdout
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """Polls an observable condition; fails naming it when the time is up."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)
-
-
-class ConsumerProcess:
+class ConsumerProcess(LoggedProcess):
     """``mailledger consume`` in a process of its own, its JSON log lines kept in a file."""
 
     def __init__(
@@ -107,26 +97,11 @@ class ConsumerProcess:
         *args: str,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.log_path = log_path
-        self._log = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [MAILLEDGER, "--database", database_url, "--log-level", "info", "consume", *args],
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            env={**os.environ, **topics.env, **(env or {})},
+        super().__init__(
+            ["--database", database_url, "--log-level", "info", "consume", *args],
+            log_path,
+            {**topics.env, **(env or {})},
         )
-
-    def lines(self) -> list[dict[str, Any]]:
-        rows = []
-        for raw in self.log_path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(raw))
-            except ValueError:
-                rows.append({"event": "unparsed", "text": raw})
-        return rows
-
-    def events(self, name: str) -> list[dict[str, Any]]:
-        return [line for line in self.lines() if line.get("event") == name]
 
     def batches(self) -> list[dict[str, Any]]:
         return self.events("consumer.batch")
@@ -134,19 +109,6 @@ class ConsumerProcess:
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
-        self._log.close()
-
-    def wait(self, timeout: float = 120.0) -> int:
-        try:
-            code = self.process.wait(timeout=timeout)
-        finally:
-            self._log.close()
-        return code
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
         self._log.close()
 
 

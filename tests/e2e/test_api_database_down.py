@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.api_support import ServerProcess, create_key, servers, start_server, wait_for
+from tests.e2e.api_support import ServerProcess, create_key, servers, start_server
+from tests.e2e.logged_process import wait_until
 from tests.unit.api.bodies import registration
 
 __all__ = ["servers", "start_server"]  # fixtures
@@ -107,5 +108,5 @@ def test_a_database_that_goes_away_is_503_then_served_again(
     assert server.process.poll() is None
 
     relay.restore()
-    wait_for(lambda: client.get("/v1/messages").status_code == 200, "the server to recover")
+    wait_until(lambda: client.get("/v1/messages").status_code == 200, "the server to recover")
     assert client.post("/v1/messages", json=registration("after-1")).status_code == 201

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.api_support import ServerProcess, create_key, servers, start_server, wait_for
+from tests.e2e.api_support import ServerProcess, create_key, servers, start_server
 from tests.e2e.kafka_support import ConsumerProcess, Topics, consumers, topics
+from tests.e2e.logged_process import wait_until
 from tests.unit.api.bodies import MAILGUN_KEY, mailgun_webhook, registration
 
 __all__ = ["consumers", "servers", "start_server", "topics"]  # fixtures
@@ -60,6 +61,6 @@ def test_a_signed_webhook_travels_through_kafka_to_the_servers_views(
         statuses = [r["status"] for r in shown.json()["recipients"]]
         return statuses == ["delivered"]
 
-    wait_for(delivered, "the consumed webhook in the server's views", timeout=120)
+    wait_until(delivered, "the consumed webhook in the server's views", timeout=120)
     dead = [b["dead_letters"] for b in consumers[0].batches()]
     assert sum(dead) == 0

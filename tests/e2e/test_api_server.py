@@ -13,7 +13,8 @@ import httpx
 
 from adapters.registrations import RegistrationIn
 from adapters.storage import open_ledger, parse_database_url
-from tests.e2e.api_support import ServerProcess, create_key, servers, start_server, wait_for
+from tests.e2e.api_support import ServerProcess, create_key, servers, start_server
+from tests.e2e.logged_process import wait_until
 from tests.e2e.test_cli import MAILLEDGER, assert_one_line_error, jsonl, ok, run
 from tests.unit.api.bodies import MAILGUN_KEY, SENT, generic_line, mailgun_webhook, registration
 
@@ -72,7 +73,7 @@ def test_what_the_command_line_writes_is_shown_by_the_running_server(
         rows = viewer.get("/v1/messages", params={"dossier": "D-cli"}).json()["items"]
         return [row["external_ref"] for row in rows] == ["cli-1"]
 
-    wait_for(shown, "the server to show what 'mailledger register' and 'ingest' wrote")
+    wait_until(shown, "the server to show what 'mailledger register' and 'ingest' wrote")
 
 
 def test_the_follower_brings_in_events_stored_behind_the_views(
@@ -90,7 +91,7 @@ def test_the_follower_brings_in_events_stored_behind_the_views(
         rows = viewer.get("/v1/messages", params={"filter": "all", "dossier": "D-behind"})
         return [row["external_ref"] for row in rows.json()["items"]] == ["behind-1"]
 
-    wait_for(shown, "the server's follower thread to apply the stored registration")
+    wait_until(shown, "the server's follower thread to apply the stored registration")
 
 
 def test_a_signed_mailgun_webhook_is_recorded_and_shown(
@@ -142,7 +143,7 @@ def test_every_log_line_is_json_and_a_request_has_one_access_line(
     with server.client() as anonymous:
         anonymous.get("/v1/messages", headers={"X-Request-ID": "probe-1"})
 
-    wait_for(lambda: bool(server.events("http.request")), "the access line")
+    wait_until(lambda: bool(server.events("http.request")), "the access line")
     assert all(line["event"] != "unparsed" for line in server.lines())
     (access,) = [line for line in server.events("http.request") if line["path"] == "/v1/messages"]
     assert (access["request_id"], access["status"]) == ("probe-1", 401)

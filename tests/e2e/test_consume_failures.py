@@ -30,8 +30,8 @@ from tests.e2e.kafka_support import (
     succeeds,
     topics,
     tracked,
-    wait_until,
 )
+from tests.e2e.logged_process import wait_until
 from tests.e2e.test_failures import generic_events, restartable_postgres, services
 from tests.unit.providers.bodies import body, names
 

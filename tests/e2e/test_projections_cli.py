@@ -16,8 +16,8 @@ from tests.e2e.kafka_support import (
     consumers,
     succeeds,
     topics,
-    wait_until,
 )
+from tests.e2e.logged_process import wait_until
 from tests.e2e.test_cli import EVENTS, MAILLEDGER, SENDS, assert_one_line_error, ok, run
 
 __all__ = ["consumers", "topics"]  # fixtures
