@@ -17,7 +17,14 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from adapters.error_text import first_line
-from adapters.storage import DATABASE_ERRORS, Database, despite_creation_races, open_ledger
+from adapters.storage import (
+    CREATION_RACES,
+    DATABASE_ERRORS,
+    SQLITE_CREATION_RACES,
+    Database,
+    despite_creation_races,
+    open_ledger,
+)
 from domain.ledger import Ledger
 from projections.catalogue import READ_MODELS
 from projections.queries import ReadModels
@@ -134,10 +141,8 @@ class ReadSide:
 
 
 def _create(model: ReadModel, database: Database) -> None:
-    if database.is_postgres:
-        despite_creation_races(model.create)
-    else:
-        model.create()
+    races = CREATION_RACES if database.is_postgres else SQLITE_CREATION_RACES
+    despite_creation_races(model.create, races)
 
 
 def open_read_side(

@@ -110,6 +110,13 @@ CREATION_RACES: tuple[type[Exception], ...] = (
 )
 """What eventsourcing raises when another process won the race to create a table."""
 
+SQLITE_CREATION_RACES: tuple[type[Exception], ...] = (
+    eventsourcing.persistence.OperationalError,
+    sqlite3.OperationalError,
+)
+"""What SQLite raises ("database is locked") when another process is creating tables in the
+same file: a deferred transaction that must upgrade to writing is refused at once."""
+
 T = TypeVar("T")
 
 
@@ -136,6 +143,5 @@ def despite_creation_races(
 
 def open_ledger(database: Database) -> Ledger:
     """The Ledger on that database, its tables created when missing."""
-    if not database.is_postgres:
-        return Ledger(env=database.env)
-    return despite_creation_races(lambda: Ledger(env=database.env))
+    races = CREATION_RACES if database.is_postgres else SQLITE_CREATION_RACES
+    return despite_creation_races(lambda: Ledger(env=database.env), races)
