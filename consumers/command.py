@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
-from adapters.authenticity.settings import SettingError
-from adapters.cli_support import user_errors
-from adapters.kafka.commands import kafka_errors
-from adapters.kafka.options import kafka_options
+from adapters.cli.kafka import kafka_errors
+from adapters.cli.kafka_options import kafka_options
+from adapters.cli.support import user_errors
 from adapters.kafka.settings import DEFAULT_GROUP_ID, KafkaSettings
 from adapters.logging import configure_logging
-from adapters.storage import parse_database_url
+from adapters.storage.database import parse_database_url
+from adapters.verification.settings import SettingError
 from consumers.consumer import (
     BrokerUnavailableError,
     Consumer,

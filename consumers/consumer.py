@@ -25,14 +25,14 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from adapters.error_text import first_line
+from adapters.errors import first_line
 from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.publisher import Publisher, PublishError
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
-from adapters.read_side import ReadSide, open_read_side
-from adapters.storage import DATABASE_ERRORS, Database, open_ledger
+from adapters.storage.database import DATABASE_ERRORS, Database, open_ledger
+from adapters.storage.read_side import ReadSide, open_read_side
 from consumers.decoding import Poison, Verifiers, decode_events, decode_sends, position
 from consumers.positions import tracking_name
 from consumers.settings import ConsumeSettings

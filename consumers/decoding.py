@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.authenticity.registry import UnverifiableProviderError, Verifier, verifier_for
-from adapters.ingestion import Body, BodyReadError, read_bodies
-from adapters.input_errors import InputError, parse_record
+from adapters.intake.bodies import Body, BodyReadError, read_bodies
+from adapters.intake.input_errors import InputError, parse_record
+from adapters.intake.registrations import RegistrationIn
 from adapters.kafka.envelope import Envelope, EnvelopeError
-from adapters.registrations import RegistrationIn
+from adapters.verification.registry import UnverifiableProviderError, Verifier, verifier_for
 from domain.values import Observation, Send
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -19,6 +19,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
+    JSONTranscoder,
     ProcessRecorder,
     StoredEvent,
     Tracking,
@@ -36,7 +37,6 @@ from domain.errors import (
 )
 from domain.message import Message
 from domain.state import MessageState
-from domain.transcoder import FastJSONTranscoder
 from domain.values import Observation, Send
 
 T = TypeVar("T", Observation, Send)
@@ -75,9 +75,15 @@ class Ledger(Application[UUID]):
     cache: MessageCache | None = None
     """Saved messages kept in memory by a writer that owns their keys (see MessageCache)."""
 
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, transcoder: JSONTranscoder | None = None
+    ) -> None:
+        self._transcoder = transcoder
+        super().__init__(env)
+
     def construct_transcoder(self) -> Transcoder:
-        """eventsourcing's JSON format, decoded with orjson (see FastJSONTranscoder)."""
-        transcoder = FastJSONTranscoder()
+        """eventsourcing's JSON format; storage may hand in a faster reader of the same bytes."""
+        transcoder = self._transcoder or JSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
 

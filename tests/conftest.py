@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from domain.kinds import EventKind
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, Send

@@ -27,8 +27,8 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
 
 from adapters.access.roles import Role
-from adapters.error_text import first_line
-from adapters.storage import Database, despite_creation_races
+from adapters.errors import first_line
+from adapters.storage.database import Database, despite_creation_races
 from domain.values import utc_now
 
 log = structlog.get_logger()

@@ -17,7 +17,7 @@ from adapters.api.follower import Follower
 from adapters.api.models import Health
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import dossiers, history, keys, messages, registrations, stats, webhooks
-from adapters.registrations import RegistrationIn
+from adapters.intake.registrations import RegistrationIn
 
 DESCRIPTION = """\
 Did the e-mail arrive? The sent-mail list, each message's timeline and audit history, daily

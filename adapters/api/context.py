@@ -14,8 +14,8 @@ from adapters.access.keys import KeyStore
 from adapters.api.recent_keys import RecentKeys
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
-from adapters.read_side import ReadSide, open_read_side
-from adapters.storage import Database, open_ledger
+from adapters.storage.database import Database, open_ledger
+from adapters.storage.read_side import ReadSide, open_read_side
 from domain.ledger import Ledger
 
 

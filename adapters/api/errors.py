@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.error_text import first_line
-from adapters.storage import DATABASE_ERRORS
+from adapters.errors import first_line
+from adapters.storage.database import DATABASE_ERRORS
 
 log = structlog.get_logger()
 

@@ -10,9 +10,9 @@ import threading
 
 import structlog
 
-from adapters.error_text import first_line
-from adapters.read_side import ReadSide
-from adapters.storage import DATABASE_ERRORS
+from adapters.errors import first_line
+from adapters.storage.database import DATABASE_ERRORS
+from adapters.storage.read_side import ReadSide
 
 log = structlog.get_logger()
 

@@ -19,11 +19,11 @@ import uvicorn
 
 from adapters.api.app import create_app
 from adapters.api.context import ApiContext, open_context
-from adapters.cli_support import user_errors
-from adapters.kafka.commands import kafka_errors
+from adapters.cli.kafka import kafka_errors
+from adapters.cli.support import user_errors
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
-from adapters.storage import Database
+from adapters.storage.database import Database
 
 log = structlog.get_logger()
 

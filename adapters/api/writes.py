@@ -13,7 +13,7 @@ from kafka.errors import KafkaError
 
 from adapters.api.context import ApiContext
 from adapters.api.errors import ApiError
-from adapters.error_text import first_line
+from adapters.errors import first_line
 from adapters.kafka.publisher import PublishError
 from adapters.kafka.records import Record
 from domain.ledger import Recorded

@@ -17,7 +17,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from adapters.input_errors import validation_message
+from adapters.intake.input_errors import validation_message
 from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from adapters.input_errors import validation_message
+from adapters.intake.input_errors import validation_message
 from adapters.providers.registry import PROVIDER_NAMES
 
 

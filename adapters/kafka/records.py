@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
-from adapters.authenticity.registry import Verifier
-from adapters.ingestion import Body, read_body
+from adapters.intake.bodies import Body, read_body
+from adapters.intake.splitting import split_by_message
 from adapters.kafka.envelope import Envelope
-from adapters.kafka.splitting import split_by_message
+from adapters.verification.registry import Verifier
 from domain.values import Send
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.input_errors import describe_validation_error
+from adapters.intake.input_errors import describe_validation_error
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Parsed
 from domain.errors import InvalidObservationError

@@ -9,7 +9,7 @@ our correlation ids are read from ``event-data.user-variables``, which Mailgun s
 object, an empty object or an empty list.
 
 ``failed`` is one raw type for several kinds, decided by ``severity`` and ``reason``
-(see ``failed_kind``). The signature is checked by ``adapters.authenticity.mailgun``.
+(see ``failed_kind``). The signature is checked by ``adapters.verification.mailgun``.
 """
 
 from __future__ import annotations

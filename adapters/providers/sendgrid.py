@@ -14,7 +14,7 @@ Two raw types name several kinds, decided by ``event_kind``:
 
 SendGrid documents that an asynchronous bounce carries no ``sg_message_id``: such a bounce
 names no message and becomes a known notice instead of failing the whole batch. The
-signature is checked by ``adapters.authenticity.sendgrid``.
+signature is checked by ``adapters.verification.sendgrid``.
 """
 
 from __future__ import annotations

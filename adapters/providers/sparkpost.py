@@ -16,7 +16,7 @@ or ISO-8601 text with an offset as the Message Events API gives it. Our correlat
 read from ``rcpt_meta`` (transmission and recipient metadata, merged by SparkPost).
 
 ``bounce`` and ``out_of_band`` name several kinds, decided by ``bounce_class`` (see
-``BOUNCE_CLASSES``). Authenticity is checked by ``adapters.authenticity.sparkpost``.
+``BOUNCE_CLASSES``). Authenticity is checked by ``adapters.verification.sparkpost``.
 """
 
 from __future__ import annotations

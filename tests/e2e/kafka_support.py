@@ -16,7 +16,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from domain.state import MessageState
 from tests.e2e.logged_process import LoggedProcess
 from tests.e2e.test_cli import MAILLEDGER

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from adapters.registrations import RegistrationIn
-from adapters.storage import open_ledger, parse_database_url
+from adapters.intake.registrations import RegistrationIn
+from adapters.storage.database import open_ledger, parse_database_url
 from tests.e2e.api_support import ServerProcess, create_key, servers, start_server
 from tests.e2e.logged_process import wait_until
 from tests.e2e.test_cli import MAILLEDGER, assert_one_line_error, jsonl, ok, run

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from tests.e2e.test_cli import EVENTS, MAILLEDGER, SENDS, assert_one_line_error, ok, run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from adapters.access.keys import KeyStore
 from adapters.access.roles import Role
-from adapters.storage import parse_database_url
+from adapters.storage.database import parse_database_url
 from tests.e2e.test_cli import ok, run
 
 NOTE = re.compile(

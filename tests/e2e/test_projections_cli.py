@@ -8,8 +8,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from adapters.read_side import open_read_side
-from adapters.storage import parse_database_url
+from adapters.storage.database import parse_database_url
+from adapters.storage.read_side import open_read_side
 from tests.e2e.kafka_support import (
     ConsumerProcess,
     Topics,

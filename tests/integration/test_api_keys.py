@@ -20,7 +20,7 @@ from adapters.access.keys import (
     KeyStore,
 )
 from adapters.access.roles import PERMISSIONS, Permission, Role, allows
-from adapters.storage import parse_database_url
+from adapters.storage.database import parse_database_url
 from domain.values import utc_now
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 
 
 def _open(url: str) -> int | None:

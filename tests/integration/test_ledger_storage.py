@@ -12,7 +12,7 @@ from eventsourcing.application import project_aggregate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from domain.errors import RegistrationConflictError, UnknownMessageError, UnknownVersionError
 from domain.kinds import EventKind as K
 from domain.kinds import Outcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import Tracking
 
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from domain.cache import MessageCache
 from domain.errors import AlreadyTrackedError, BatchRejectedError
 from domain.kinds import EventKind

@@ -12,9 +12,9 @@ from uuid import UUID
 import orjson
 import pytest
 
-from adapters.presenters import message_json
-from adapters.read_side import ReadSide, open_read_side
-from adapters.storage import parse_database_url
+from adapters.cli.presenters import message_json
+from adapters.storage.database import parse_database_url
+from adapters.storage.read_side import ReadSide, open_read_side
 from domain.kinds import EventKind as K
 from domain.kinds import Outcome
 from domain.ledger import Ledger

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from adapters.ingestion import Body, read_bodies
+from adapters.intake.bodies import Body, read_bodies
 from adapters.providers.registry import WEBHOOK_PROVIDERS
-from adapters.storage import open_ledger, parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from domain.ledger import Ledger
 from domain.state import MessageState
 from tests.unit.providers.bodies import body, names

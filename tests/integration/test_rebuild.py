@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.presenters import message_json
-from adapters.read_side import ReadSide, open_read_side
-from adapters.storage import open_ledger, parse_database_url
+from adapters.cli.presenters import message_json
+from adapters.storage.database import open_ledger, parse_database_url
+from adapters.storage.read_side import ReadSide, open_read_side
 from domain.kinds import EventKind
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, RecipientType, Send

@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from adapters.input_errors import InputError, read_all, read_json_lines
+from adapters.intake.input_errors import InputError, read_all, read_json_lines
+from adapters.intake.registrations import RegistrationIn, registration_line
 from adapters.providers.generic import GenericObservationIn
-from adapters.registrations import RegistrationIn, registration_line
 from domain.values import RecipientType
 from tests.conftest import a_send
 

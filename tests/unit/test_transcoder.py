@@ -11,7 +11,7 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.transcoder import FastJSONTranscoder
+from adapters.storage.transcoder import FastJSONTranscoder
 
 
 def _registered(transcoder: JSONTranscoder) -> JSONTranscoder:

@@ -13,7 +13,7 @@ from adapters.api.context import ApiContext, Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import MessageHistory, MessageStateAt
 from adapters.api.references import QueryTime, iso, message_id_of
-from adapters.presenters import history_json, message_json
+from adapters.cli.presenters import history_json, message_json
 from domain.errors import UnknownMessageError, UnknownVersionError
 
 router = APIRouter(prefix="/v1", tags=["history"])

@@ -7,12 +7,12 @@ from typing import Any
 import structlog
 from fastapi import APIRouter
 
-from adapters.access.commands import key_json
 from adapters.access.keys import KeyInputError, KeyNotFoundError
 from adapters.api.auth import KeyManager
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import KeyIssued, KeyList, KeyOut, KeyRequest
+from adapters.cli.keys import key_json
 
 log = structlog.get_logger()
 

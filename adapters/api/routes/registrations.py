@@ -25,9 +25,9 @@ from adapters.api.models import (
     RegistrationsAccepted,
 )
 from adapters.api.writes import publish, store_sends
-from adapters.input_errors import describe_validation_error
+from adapters.intake.input_errors import describe_validation_error
+from adapters.intake.registrations import RegistrationIn, registration_line
 from adapters.kafka.records import registration_record
-from adapters.registrations import RegistrationIn, registration_line
 from domain.errors import (
     BatchRejectedError,
     InvalidObservationError,

@@ -23,14 +23,14 @@ from adapters.api.context import ApiContext, Context
 from adapters.api.errors import BEARER_CHALLENGE, ApiError, documented
 from adapters.api.models import WebhookAccepted, WebhookRecorded
 from adapters.api.writes import publish, store_observations
-from adapters.authenticity import sendgrid
-from adapters.authenticity.errors import AuthenticityError
-from adapters.authenticity.registry import Verifier, verifier_for
-from adapters.authenticity.request import WebhookRequest
-from adapters.authenticity.settings import SettingError
-from adapters.ingestion import Body, BodyReadError, read_bodies
+from adapters.intake.bodies import Body, BodyReadError, read_bodies
 from adapters.kafka.records import provider_records
 from adapters.providers.registry import PROVIDER_NAMES
+from adapters.verification import sendgrid
+from adapters.verification.errors import AuthenticityError
+from adapters.verification.registry import Verifier, verifier_for
+from adapters.verification.request import WebhookRequest
+from adapters.verification.settings import SettingError
 from domain.values import utc_now
 
 log = structlog.get_logger()

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from adapters.access.roles import Role
 from adapters.api.app import create_app
 from adapters.api.context import ApiContext, open_context
-from adapters.storage import parse_database_url
+from adapters.storage.database import parse_database_url
 from tests.unit.api.bodies import MAILGUN_KEY
 
 TENANT = "acme"

@@ -6,7 +6,7 @@ from collections import Counter
 
 import orjson
 
-from adapters.ingestion import Body, read_body
+from adapters.intake.bodies import Body, read_body
 from adapters.kafka.envelope import Envelope
 from adapters.kafka.records import key_of, provider_records
 from adapters.providers.registry import parser_for

@@ -1,0 +1,209 @@
+"""``mailledger demo``: a realistic day of sends, played with real providers' disorder."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import click
+
+from adapters.cli.presenters import format_list, format_message, format_outcomes
+from adapters.cli.sample_traffic import PlannedSend, arrival_order, observations_of
+from adapters.storage.database import open_ledger, parse_database_url
+from adapters.storage.read_side import open_read_side
+from domain.values import Recipient, RecipientType, Send, utc_now
+from projections.queries import MessageQuery, every_item
+
+_DAY = [
+    # hours before now, tenant, dossier, category, subject, sender, provider, recipients+scenarios
+    (
+        7.5,
+        "acme-travel",
+        "BK-2026-0412",
+        "invoice",
+        "Invoice INV-2026-0981 for your trip to Lisbon",
+        "billing@acme-travel.example",
+        "sendgrid",
+        [
+            ("ana.silva@mail.example", "opened"),
+            ("finance@silva-family.example", "late_hard_bounce"),
+            ("archive@acme-travel.example", "delivered"),
+        ],
+    ),
+    (
+        7.0,
+        "acme-travel",
+        "BK-2026-0412",
+        "reminder",
+        "Reminder: balance due in 14 days",
+        "billing@acme-travel.example",
+        "brevo",
+        [("ana.silva@mail.example", "clicked")],
+    ),
+    (
+        6.2,
+        "northwind-legal",
+        "CASE-77-031",
+        "contract",
+        "Engagement letter ready for signature",
+        "contracts@northwind-legal.example",
+        "postmark",
+        [("j.doe@corp.example", "soft_then_delivered"), ("legal@corp.example", "opened")],
+    ),
+    (
+        5.5,
+        "northwind-legal",
+        "CASE-77-031",
+        "invitation",
+        "Invitation: case review, Thursday 10:00",
+        "office@northwind-legal.example",
+        "mailgun",
+        [
+            ("j.doe@corp.example", "delivered"),
+            ("m.kim@corp.example", "hard_bounce"),
+            ("counsel@partner-firm.example", "spam"),
+        ],
+    ),
+    (
+        4.8,
+        "acme-travel",
+        "BK-2026-0519",
+        "invoice",
+        "Invoice INV-2026-0994 for your stay in Porto",
+        "billing@acme-travel.example",
+        "ses",
+        [("li.wei@mail.example", "blocked"), ("li.wei@work.example", "invalid")],
+    ),
+    (
+        3.9,
+        "acme-travel",
+        "BK-2026-0519",
+        "confirmation",
+        "Your booking is confirmed",
+        "bookings@acme-travel.example",
+        "sendgrid",
+        [("li.wei@mail.example", "clicked")],
+    ),
+    (
+        2.5,
+        "northwind-legal",
+        "CASE-80-002",
+        "contract",
+        "Settlement agreement for signature",
+        "contracts@northwind-legal.example",
+        "postmark",
+        [("p.novak@client.example", "opened"), ("cc-desk@client.example", "deferred")],
+    ),
+    (
+        1.2,
+        "acme-travel",
+        "BK-2026-0600",
+        "reminder",
+        "Your option on Hotel Miramar expires tomorrow",
+        "bookings@acme-travel.example",
+        "brevo",
+        [("r.costa@mail.example", "unsubscribed")],
+    ),
+    (
+        26.0,
+        "acme-travel",
+        "BK-2026-0377",
+        "invoice",
+        "Invoice INV-2026-0950 (final)",
+        "billing@acme-travel.example",
+        "mailgun",
+        [("t.berg@mail.example", "opened")],
+    ),
+    (
+        30.0,
+        "northwind-legal",
+        "CASE-77-031",
+        "invitation",
+        "Kick-off meeting invitation",
+        "office@northwind-legal.example",
+        "sendgrid",
+        [("j.doe@corp.example", "clicked"), ("legal@corp.example", "delivered")],
+    ),
+]
+
+
+def demo_day() -> list[PlannedSend]:
+    """The demo's sends, placed relative to now so the list reads like today's log."""
+    now = utc_now().replace(second=0, microsecond=0)
+    planned = []
+    for n, (hours, tenant, dossier, category, subject, sender, provider, recipients) in enumerate(
+        _DAY
+    ):
+        send = Send(
+            tenant=tenant,
+            external_ref=f"{category}-{dossier}-{n}",
+            recipients=tuple(Recipient(address, RecipientType.TO) for address, _ in recipients),
+            sent_at=now - timedelta(hours=hours),
+            provider=provider,
+            provider_message_id=f"<{n:04d}.{provider}.demo@mail.example>"
+            if provider in ("mailgun", "ses")
+            else f"demo{n:04d}{provider}",
+            dossier_id=dossier,
+            category=category,
+            subject=subject,
+            sender=sender,
+        )
+        planned.append(PlannedSend(send, tuple(scenario for _, scenario in recipients)))
+    return planned
+
+
+@click.command()
+@click.option("--seed", default=7, show_default=True, help="Seed of the arrival disorder.")
+def demo(seed: int) -> None:
+    """Play a realistic day into a fresh SQLite ledger and show what users would see."""
+    rng = random.Random(seed)
+    folder = Path(tempfile.mkdtemp(prefix="mailledger-demo-"))
+    database = parse_database_url(f"sqlite:///{folder / 'demo.sqlite'}")
+    planned = demo_day()
+    now = utc_now()
+    refused = Send(
+        tenant="acme-travel",
+        external_ref="invoice-BK-2026-0611",
+        recipients=(Recipient("no-reply@invalid-domain"),),
+        sent_at=now - timedelta(minutes=40),
+        dossier_id="BK-2026-0611",
+        category="invoice",
+        subject="Invoice INV-2026-1003",
+        sender="billing@acme-travel.example",
+        error="provider refused the send: recipient domain has no MX record",
+    )
+    events = [o for p in planned for o in observations_of(p, until=now)]
+    arriving = arrival_order(events, rng, duplicate_share=0.2)
+    with open_ledger(database) as ledger:
+        # Some webhooks beat the platform's registration: the first batch lands before it.
+        early, late = arriving[: len(arriving) // 3], arriving[len(arriving) // 3 :]
+        recorded = ledger.record(early)
+        ledger.register([p.send for p in planned] + [refused])
+        for start in range(0, len(late), 7):
+            recorded += ledger.record(late[start : start + 7])
+        duplicates = sum(r.duplicate for r in recorded)
+        with open_read_side(database, ledger) as side:
+            side.catch_up()
+            items = list(every_item(side.queries, MessageQuery(tenant=None, failed_only=False)))
+            alert_id = next(i["id"] for i in items if (i["external_ref"] or "").endswith("-0"))
+            alert = side.queries.message(UUID(alert_id), tenant=None)
+            assert alert is not None
+    today = now.astimezone()
+    click.echo(f"A day of sends on a fresh SQLite ledger: {database.url}")
+    click.echo(
+        f"Registered {len(planned) + 1} sends; {len(arriving)} provider events arrived "
+        f"shuffled, {duplicates} of them duplicates (ignored), a third before their registration.\n"
+    )
+    click.echo("Sent-mail list, all messages, newest first:")
+    click.echo(format_list(items, today))
+    click.echo(f"\nOutcomes  {format_outcomes(items)}\n")
+    click.echo("Timeline of an alert message (a late hard bounce after delivery):")
+    click.echo(format_message(alert))
+    click.echo(
+        "\nExplore it yourself:\n"
+        f"  mailledger --database {database.url} messages          # failed only\n"
+        f"  mailledger --database {database.url} history {alert_id}"
+    )

@@ -1,0 +1,111 @@
+"""What the commands share: one-line errors, the ledger of the command line, input helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from adapters.errors import first_line
+from adapters.intake.bodies import BodyReadError
+from adapters.intake.input_errors import InputError
+from adapters.storage.database import (
+    DATABASE_ERRORS,
+    Database,
+    DatabaseUrlError,
+    open_ledger,
+    parse_database_url,
+)
+from adapters.verification.registry import UnverifiableProviderError
+from adapters.verification.settings import SettingError
+from domain.errors import MailledgerError
+from domain.ledger import Ledger
+
+if TYPE_CHECKING:
+    from adapters.storage.read_side import ReadSide
+
+
+@contextmanager
+def user_errors(database: Database | None = None) -> Iterator[None]:
+    """Turn expected failures into one line on stderr and a non-zero exit."""
+    try:
+        yield
+    except (
+        InputError,
+        BodyReadError,
+        SettingError,
+        UnverifiableProviderError,
+        MailledgerError,
+        DatabaseUrlError,
+    ) as error:
+        raise click.ClickException(str(error)) from None
+    except DATABASE_ERRORS as error:
+        where = database.display if database else "the database"
+        raise click.ClickException(
+            f"cannot use {where}: {first_line(error)}; check --database or MAILLEDGER_DATABASE_URL"
+        ) from None
+
+
+@contextmanager
+def ledger_of(ctx: click.Context) -> Iterator[Ledger]:
+    """The Ledger on the database the command line names, closed afterwards."""
+    url: str = ctx.obj["database_url"]
+    database: Database | None = None
+    with user_errors(database):
+        database = parse_database_url(url)
+    with user_errors(database):
+        ledger = open_ledger(database)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+
+def source_name(stream: IO[bytes]) -> str:
+    name = getattr(stream, "name", "-")
+    return "stdin" if name in ("-", "<stdin>") else str(name)
+
+
+def parse_headers(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, colon, content = value.partition(":")
+        if not colon or not name.strip():
+            raise click.BadParameter(f"{value!r} is not 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+header_option = click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    callback=parse_headers,
+    metavar="'NAME: VALUE'",
+    help="A header of the request that posted the bodies (signatures, credentials); repeatable.",
+)
+"""``--header 'Name: value'``, repeatable, given to the command as a dict ``headers``."""
+
+
+@contextmanager
+def read_side_of(ctx: click.Context) -> Iterator[ReadSide]:
+    """The ledger and the views of the command line's database, views caught up on entry.
+
+    Commands that write call ``catch_up()`` again before they return, so the views are current
+    whenever a command has finished, on SQLite too, where nothing else follows the log.
+    """
+    from adapters.storage.read_side import open_read_side
+
+    url: str = ctx.obj["database_url"]
+    database: Database | None = None
+    with user_errors(database):
+        database = parse_database_url(url)
+    with user_errors(database):
+        side = open_read_side(database)
+        try:
+            side.catch_up()
+            yield side
+        finally:
+            side.close()

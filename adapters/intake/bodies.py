@@ -1,0 +1,86 @@
+"""From provider bodies to observations: verified, parsed, and told apart from what is skipped.
+
+The CLI's ``ingest`` uses it on files; it is made for the Kafka consumer and the webhook
+endpoint to use on what they receive too. Every body is checked before anything is
+recorded, so a bad one stops the input whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice, Parsed
+from adapters.providers.registry import parser_for
+from adapters.verification.errors import AuthenticityError
+from adapters.verification.registry import Verifier
+from adapters.verification.request import WebhookRequest
+from domain.values import Observation
+
+log = structlog.get_logger()
+
+
+class BodyReadError(ValueError):
+    """A body could not be verified or read; it names the body's source first."""
+
+    def __init__(self, source: str, error: BodyError | AuthenticityError) -> None:
+        super().__init__(f"{source}: {error}")
+        self.source = source
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Body:
+    """One webhook body exactly as posted, with where it came from and how it was requested."""
+
+    source: str
+    data: bytes
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Bodies:
+    """What a run of bodies yields: the observations to record, in order, and the notices."""
+
+    observations: list[Observation] = field(default_factory=list)
+    notices: list[tuple[str, Notice]] = field(default_factory=list)
+
+
+def read_body(provider: str, body: Body, verifier: Verifier | None = None) -> Parsed:
+    """One body verified (when a verifier is given) and parsed; BodyReadError names it."""
+    try:
+        if verifier is not None:
+            verifier.verify(WebhookRequest(body.data, body.received_at, body.headers))
+        return parser_for(provider)(body.data)
+    except (BodyError, AuthenticityError) as error:
+        raise BodyReadError(body.source, error) from None
+
+
+def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None = None) -> Bodies:
+    """Every body verified (when a verifier is given) and parsed; the first bad one raises.
+
+    Events skipped as unknown types are logged as warnings naming them; known events that
+    are not delivery facts are logged at info level.
+    """
+    result = Bodies()
+    for body in bodies:
+        parsed = read_body(provider, body, verifier)
+        result.observations.extend(parsed.observations)
+        for notice in parsed.notices:
+            result.notices.append((body.source, notice))
+            report = log.warning if not notice.known else log.info
+            report(
+                "event.skipped",
+                provider=provider,
+                source=body.source,
+                index=notice.index,
+                raw_type=notice.raw_type,
+                reason=notice.reason,
+                **({"details": notice.details} if notice.details else {}),
+            )
+    return result

@@ -1,0 +1,150 @@
+"""Opens the Ledger on the database a URL names, through eventsourcing's own recorders."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import eventsourcing.persistence
+import psycopg
+
+from adapters.storage.transcoder import FastJSONTranscoder
+from domain.ledger import Ledger
+
+DEFAULT_DATABASE_URL = "sqlite:///mailledger.sqlite"
+"""The embedded default: a SQLite file in the current directory."""
+
+
+DATABASE_ERRORS = (
+    eventsourcing.persistence.OperationalError,
+    eventsourcing.persistence.InterfaceError,
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+)
+"""What a database that is down, unreachable or restarting raises."""
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL is not one mailledger can open."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed database URL and the eventsourcing environment it stands for."""
+
+    url: str
+    env: dict[str, str]
+
+    @property
+    def is_postgres(self) -> bool:
+        """True for PostgreSQL, False for the embedded SQLite."""
+        return "POSTGRES_DBNAME" in self.env
+
+    @property
+    def display(self) -> str:
+        """The URL without its password, fit for messages and logs."""
+        return redact(self.url)
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def parse_database_url(url: str) -> Database:
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` or ``postgresql://…``."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if not path:
+            raise DatabaseUrlError(f"{url!r} names no file; use sqlite:///path/to/file.sqlite")
+        if path != ":memory:" and not Path(path).parent.exists():
+            raise DatabaseUrlError(
+                f"{url!r}: folder {str(Path(path).parent)!r} does not exist; create it first"
+            )
+        return Database(
+            url,
+            {
+                "PERSISTENCE_MODULE": "adapters.storage.sqlite_batch:BatchSQLiteFactory",
+                "SQLITE_DBNAME": path,
+            },
+        )
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise DatabaseUrlError(
+                f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "adapters.storage.postgres_batch:BatchPostgresFactory",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }
+        query = parse_qs(parts.query)
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][-1]
+        return Database(url, env)
+    raise DatabaseUrlError(
+        f"{redact(url)!r} is not a database URL; use sqlite:///path or postgresql://user@host/db"
+    )
+
+
+CREATE_ATTEMPTS = 5
+"""Tries at creating tables while another process creates the same tables."""
+
+CREATION_RACES: tuple[type[Exception], ...] = (
+    eventsourcing.persistence.InternalError,
+    eventsourcing.persistence.IntegrityError,
+    eventsourcing.persistence.ProgrammingError,
+)
+"""What eventsourcing raises when another process won the race to create a table."""
+
+SQLITE_CREATION_RACES: tuple[type[Exception], ...] = (
+    eventsourcing.persistence.OperationalError,
+    sqlite3.OperationalError,
+)
+"""What SQLite raises ("database is locked") when another process is creating tables in the
+same file: a deferred transaction that must upgrade to writing is refused at once."""
+
+T = TypeVar("T")
+
+
+def despite_creation_races(
+    create: Callable[[], T], races: tuple[type[Exception], ...] = CREATION_RACES
+) -> T:
+    """``create()``, tried again when another process was creating the same tables.
+
+    Processes that start together on a fresh PostgreSQL database (consumers of one group, a
+    consumer and a command, a server) each create the tables if missing; PostgreSQL lets one
+    win and fails the others even with IF NOT EXISTS ("tuple concurrently updated", a type or
+    relation that "already exists"). Once the winner commits the tables exist, so trying again
+    succeeds.
+    """
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return create()
+        except races:
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def open_ledger(database: Database) -> Ledger:
+    """The Ledger on that database, its tables created when missing."""
+    races = CREATION_RACES if database.is_postgres else SQLITE_CREATION_RACES
+    return despite_creation_races(
+        lambda: Ledger(env=database.env, transcoder=FastJSONTranscoder()), races
+    )
