@@ -1,4 +1,4 @@
-"""How an exception reads on one line of stderr or in one log field."""
+"""Errors every layer of the adapters shares, and how an exception reads on one line."""
 
 from __future__ import annotations
 
@@ -11,3 +11,11 @@ def first_line(error: BaseException) -> str:
     """
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+class SettingError(ValueError):
+    """A setting is missing, malformed or contradicts another; it names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable

@@ -1,4 +1,8 @@
-"""structlog set up once, by the entry point: JSON in production, key-value in a terminal."""
+"""structlog set up once, by the entry point: JSON in production, key-value in a terminal.
+
+Libraries that log through the standard library (uvicorn) are routed into it, so every line
+has the same shape.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,22 @@ def configure_logging(level: str = "warning", *, json: bool | None = None) -> No
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+class _ToStructlog(logging.Handler):
+    """A standard-library logger's records as structlog lines, like every other line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields: dict[str, object] = {"logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            fields["exc_info"] = record.exc_info
+        structlog.get_logger().log(record.levelno, record.name.split(".")[0], **fields)
+
+
+def route_to_structlog(*names: str, level: int = logging.WARNING) -> None:
+    """The standard-library loggers ``names`` log through structlog, at ``level`` and above."""
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.handlers = [_ToStructlog()]
+        logger.setLevel(level)
+        logger.propagate = False

@@ -55,7 +55,7 @@ from bench.provider_bodies import SENDGRID_BATCH, Renderer, check_rendering
 from bench.publishing import publish_events, publish_registrations
 from bench.scratch import connect, postgres_scratch, required_postgres_url
 from bench.workload import Traffic, generate
-from consumers.settings import ConsumeSettings
+from consumers.consumer_settings import ConsumeSettings
 from domain.message import Message
 
 INSTANCE_ID = "bench-1"

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from adapters.settings import child_environment, variable
 from bench.kafka_scratch import ScratchKafka
 
 MAILLEDGER = str(Path(sys.executable).with_name("mailledger"))
@@ -108,7 +109,7 @@ class ConsumerProcess:
         if instance_id is not None:
             command += ["--instance-id", instance_id]
         # The URL goes by the environment, so that its password is not on a command line.
-        env = {**os.environ, "MAILLEDGER_DATABASE_URL": database_url}
+        env = child_environment({variable("database_url"): database_url})
         self.batches: list[Batch] = []
         self.first_observations_at: float | None = None
         self._recent: deque[str] = deque(maxlen=_KEPT_LINES)

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from adapters.intake.bodies import Body
 from adapters.intake.registrations import registration_line
+from adapters.intake.to_kafka import provider_records, registration_record
 from adapters.kafka.publisher import Publisher
-from adapters.kafka.records import Record, provider_records, registration_record
+from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 from bench.consume_report import Published
 from bench.progress import PhaseProgress

@@ -38,6 +38,7 @@ from psycopg import sql
 from adapters.access.keys import KeyStore
 from adapters.access.roles import Role
 from adapters.errors import first_line
+from adapters.settings import child_environment, variable
 from adapters.storage.database import (
     DATABASE_ERRORS,
     Database,
@@ -543,7 +544,7 @@ class ApiServer:
         self._log = log_path.open("ab")
         # The URL goes by the environment (--database's variable), so that its password is
         # not on a command line; the server stores writes itself, whatever the shell says.
-        env = {**os.environ, "MAILLEDGER_DATABASE_URL": database.url}
+        env = child_environment({variable("database_url"): database.url})
         env.pop("MAILLEDGER_KAFKA_BOOTSTRAP_SERVERS", None)
         self.process = subprocess.Popen(
             [MAILLEDGER, "--log-level", "info", "serve", "--port", "0"],

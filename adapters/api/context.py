@@ -16,6 +16,7 @@ from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.read_side import ReadSide, open_read_side
+from adapters.verification.registry import Verifier, configured_verifiers
 from domain.ledger import Ledger
 
 
@@ -27,8 +28,10 @@ class ApiContext:
     ledger: Ledger
     keys: KeyStore
     read_side: ReadSide
-    environ: Mapping[str, str]
-    """Where webhook verification settings come from (the process environment)."""
+    verification: Mapping[str, str]
+    """The webhook verifiers' settings, by variable name (see ``Settings.verification``)."""
+    verifiers: dict[str, Verifier]
+    """The verifier of every provider configured, built when the server opened."""
     kafka: KafkaSettings | None = None
     """With Kafka, webhooks and registrations are published instead of stored here."""
     publisher: Publisher | None = None
@@ -45,13 +48,15 @@ class ApiContext:
 
 def open_context(
     database: Database,
-    environ: Mapping[str, str],
+    verification: Mapping[str, str],
     kafka: KafkaSettings | None = None,
 ) -> ApiContext:
     """Open the ledger, the key store, the read side (and the Kafka producer); all or none.
 
-    Raises what the database (or the broker) raises when it cannot be used.
+    Raises SettingError for a verification setting that is malformed, before anything is
+    opened, and what the database (or the broker) raises when it cannot be used.
     """
+    verifiers = configured_verifiers(verification)
     with ExitStack() as resources:
         ledger = open_ledger(database)
         resources.callback(ledger.close)
@@ -68,7 +73,8 @@ def open_context(
             ledger=ledger,
             keys=keys,
             read_side=read_side,
-            environ=environ,
+            verification=verification,
+            verifiers=verifiers,
             kafka=kafka,
             publisher=publisher,
         )

@@ -14,6 +14,7 @@ from kafka.errors import KafkaError
 from adapters.api.context import ApiContext
 from adapters.api.errors import ApiError
 from adapters.errors import first_line
+from adapters.intake.recording import Batch, record_batch
 from adapters.kafka.publisher import PublishError
 from adapters.kafka.records import Record
 from domain.ledger import Recorded
@@ -28,20 +29,24 @@ def store_sends(context: ApiContext, sends: Sequence[Send]) -> list[Recorded]:
     Raises BatchRejectedError when some sends conflict with stored registrations; nothing of
     the batch is stored then.
     """
-    with context.write_lock:
-        results = context.ledger.register(sends, reject_each=True)
-    context.read_side.catch_up()
-    return results
+    return _store(context, Batch(sends=sends))
 
 
 def store_observations(context: ApiContext, observations: Sequence[Observation]) -> list[Recorded]:
     """Record the provider events in one transaction, then catch up the views."""
     if not observations:
         return []
-    with context.write_lock:
-        results = context.ledger.record(observations)
-    context.read_side.catch_up()
-    return results
+    return _store(context, Batch(observations=observations))
+
+
+def _store(context: ApiContext, batch: Batch) -> list[Recorded]:
+    return record_batch(
+        context.ledger,
+        batch,
+        views=context.read_side,
+        reject_each=True,
+        lock=context.write_lock,
+    )
 
 
 def publish(context: ApiContext, records: Sequence[Record]) -> int:

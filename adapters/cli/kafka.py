@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,13 +13,14 @@ from kafka.errors import KafkaError
 
 from adapters.cli.kafka_options import kafka_options
 from adapters.cli.presenters import dumps
-from adapters.cli.support import header_option, source_name, user_errors
+from adapters.cli.support import header_option, settings_of, source_name, user_errors
 from adapters.intake.bodies import Body
 from adapters.intake.input_errors import parse_record, read_all
 from adapters.intake.registrations import RegistrationIn
+from adapters.intake.to_kafka import provider_records, registration_record
 from adapters.kafka.dead_letters import StoredDeadLetter, read_dead_letters
 from adapters.kafka.publisher import Published, Publisher, PublishError
-from adapters.kafka.records import Record, provider_records, registration_record
+from adapters.kafka.records import Record
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import TopicLayoutError, ensure_topics
 from adapters.providers.registry import PROVIDER_NAMES
@@ -87,7 +87,9 @@ def _registration_records(kafka: KafkaSettings, stream: IO[bytes]) -> Iterator[R
 @header_option
 @click.argument("files", nargs=-1, type=click.File("rb"))
 @kafka_options
+@click.pass_context
 def publish(
+    ctx: click.Context,
     kafka: KafkaSettings,
     provider: str | None,
     registrations: bool,
@@ -113,7 +115,7 @@ def publish(
             )
         else:
             assert provider is not None
-            verifier = verifier_for(provider, os.environ) if verify else None
+            verifier = verifier_for(provider, settings_of(ctx).verification()) if verify else None
             received_at = utc_now()
             bodies = (
                 Body(source_name(stream), stream.read(), received_at, headers) for stream in streams

@@ -1,4 +1,8 @@
-"""The command-line options that say where Kafka is and what its topics are called."""
+"""The command-line options that say where Kafka is and what its topics are called.
+
+Each overrides the setting of the same name (``MAILLEDGER_KAFKA_*``); the command receives
+the result as ``kafka``.
+"""
 
 from __future__ import annotations
 
@@ -8,81 +12,92 @@ from typing import Any, TypeVar
 
 import click
 
+from adapters.cli.support import settings_of, user_errors
 from adapters.kafka.settings import (
     DEFAULT_DEAD_LETTER_TOPIC,
     DEFAULT_MESSAGES_TOPIC,
     DEFAULT_PARTITIONS,
     DEFAULT_PROVIDER_EVENTS_TOPIC,
-    KafkaSettings,
 )
+from adapters.settings import variable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+FIELDS = (
+    "kafka_bootstrap_servers",
+    "kafka_provider_events_topic",
+    "kafka_messages_topic",
+    "kafka_dead_letter_topic",
+    "kafka_partitions",
+)
+"""The settings these options override."""
+
 
 def kafka_options(command: F) -> F:
-    """Adds the broker and topic options; the command receives them as ``kafka``."""
+    """The broker and topic options, the broker required; the command gets ``kafka``."""
+    return _with_options(command, "The Kafka brokers to start from", required=True)
+
+
+def optional_kafka_options(servers_help: str) -> Callable[[F], F]:
+    """The same options, where no broker means ``kafka=None`` (work without Kafka)."""
+    return functools.partial(_with_options, servers_help=servers_help, required=False)
+
+
+def _option(name: str, field: str, help_text: str, default: object, **kwargs: Any) -> Any:
+    shown = f" [default: {default}]" if default is not None else ""
+    return click.option(name, field, help=f"{help_text}{shown} (env {variable(field)}).", **kwargs)
+
+
+def _with_options(command: F, servers_help: str, *, required: bool) -> F:
     options = [
-        click.option(
+        _option(
             "--bootstrap-servers",
-            envvar="MAILLEDGER_KAFKA_BOOTSTRAP_SERVERS",
-            required=True,
+            "kafka_bootstrap_servers",
+            servers_help,
+            None,
             metavar="HOST:PORT[,…]",
-            help="The Kafka brokers to start from (env MAILLEDGER_KAFKA_BOOTSTRAP_SERVERS).",
         ),
-        click.option(
+        _option(
             "--provider-events-topic",
-            envvar="MAILLEDGER_KAFKA_PROVIDER_EVENTS_TOPIC",
-            default=DEFAULT_PROVIDER_EVENTS_TOPIC,
-            show_default=True,
-            help="Provider bodies in envelopes (env MAILLEDGER_KAFKA_PROVIDER_EVENTS_TOPIC).",
+            "kafka_provider_events_topic",
+            "Provider bodies in envelopes",
+            DEFAULT_PROVIDER_EVENTS_TOPIC,
         ),
-        click.option(
+        _option(
             "--messages-topic",
-            envvar="MAILLEDGER_KAFKA_MESSAGES_TOPIC",
-            default=DEFAULT_MESSAGES_TOPIC,
-            show_default=True,
-            help="Registrations of sends (env MAILLEDGER_KAFKA_MESSAGES_TOPIC).",
+            "kafka_messages_topic",
+            "Registrations of sends",
+            DEFAULT_MESSAGES_TOPIC,
         ),
-        click.option(
+        _option(
             "--dead-letter-topic",
-            envvar="MAILLEDGER_KAFKA_DEAD_LETTER_TOPIC",
-            default=DEFAULT_DEAD_LETTER_TOPIC,
-            show_default=True,
-            help="Records that could not be used (env MAILLEDGER_KAFKA_DEAD_LETTER_TOPIC).",
+            "kafka_dead_letter_topic",
+            "Records that could not be used",
+            DEFAULT_DEAD_LETTER_TOPIC,
         ),
-        click.option(
+        _option(
             "--partitions",
-            envvar="MAILLEDGER_KAFKA_PARTITIONS",
+            "kafka_partitions",
+            "Partitions of each topic mailledger creates",
+            DEFAULT_PARTITIONS,
             type=click.IntRange(min=1),
-            default=DEFAULT_PARTITIONS,
-            show_default=True,
-            help="Partitions of each topic mailledger creates (env MAILLEDGER_KAFKA_PARTITIONS).",
         ),
     ]
-    wrapped: Callable[..., Any] = _collect(command)
+
+    @functools.wraps(command)
+    def with_kafka(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in FIELDS}
+        with user_errors():
+            settings = settings_of(click.get_current_context()).overridden(**given)
+            if required and settings.kafka_bootstrap_servers is None:
+                raise click.UsageError(
+                    "Missing option '--bootstrap-servers' "
+                    f"(or set {variable('kafka_bootstrap_servers')})"
+                )
+            kafka = settings.kafka(required=required)
+        return command(*args, kafka=kafka, **kwargs)
+
+    wrapped: Callable[..., Any] = with_kafka
     for option in reversed(options):
         wrapped = option(wrapped)
     return wrapped  # type: ignore[return-value]
-
-
-def _collect(command: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(command)
-    def with_settings(
-        *args: Any,
-        bootstrap_servers: str,
-        provider_events_topic: str,
-        messages_topic: str,
-        dead_letter_topic: str,
-        partitions: int,
-        **kwargs: Any,
-    ) -> Any:
-        kafka = KafkaSettings(
-            bootstrap_servers=bootstrap_servers,
-            provider_events_topic=provider_events_topic,
-            messages_topic=messages_topic,
-            dead_letter_topic=dead_letter_topic,
-            partitions=partitions,
-        )
-        return command(*args, kafka=kafka, **kwargs)
-
-    return with_settings

@@ -14,9 +14,9 @@ import psycopg
 from adapters.access.keys import ApiKey, KeyInputError, KeyNotFoundError, KeyStore, check_tenant
 from adapters.access.roles import Role
 from adapters.cli.presenters import dumps
-from adapters.cli.support import user_errors
+from adapters.cli.support import database_of, user_errors
 from adapters.errors import first_line
-from adapters.storage.database import Database, parse_database_url
+from adapters.storage.database import Database
 
 
 @contextmanager
@@ -33,9 +33,7 @@ def _key_errors(database: Database) -> Iterator[None]:
 
 @contextmanager
 def _key_store(ctx: click.Context) -> Iterator[KeyStore]:
-    url: str = ctx.obj["database_url"]
-    with user_errors():
-        database = parse_database_url(url)
+    database = database_of(ctx)
     with user_errors(database), _key_errors(database):
         store = KeyStore(database)
         try:

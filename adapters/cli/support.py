@@ -8,9 +8,10 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from adapters.errors import first_line
+from adapters.errors import SettingError, first_line
 from adapters.intake.bodies import BodyReadError
 from adapters.intake.input_errors import InputError
+from adapters.settings import Settings
 from adapters.storage.database import (
     DATABASE_ERRORS,
     Database,
@@ -19,7 +20,6 @@ from adapters.storage.database import (
     parse_database_url,
 )
 from adapters.verification.registry import UnverifiableProviderError
-from adapters.verification.settings import SettingError
 from domain.errors import MailledgerError
 from domain.ledger import Ledger
 
@@ -48,13 +48,24 @@ def user_errors(database: Database | None = None) -> Iterator[None]:
         ) from None
 
 
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings the entry point read for this process."""
+    settings = ctx.find_object(Settings)
+    if settings is None:
+        raise RuntimeError("commands run under the mailledger entry point, which reads settings")
+    return settings
+
+
+def database_of(ctx: click.Context) -> Database:
+    """The database the settings (or --database) name; a bad URL is one line."""
+    with user_errors():
+        return parse_database_url(settings_of(ctx).database_url)
+
+
 @contextmanager
 def ledger_of(ctx: click.Context) -> Iterator[Ledger]:
     """The Ledger on the database the command line names, closed afterwards."""
-    url: str = ctx.obj["database_url"]
-    database: Database | None = None
-    with user_errors(database):
-        database = parse_database_url(url)
+    database = database_of(ctx)
     with user_errors(database):
         ledger = open_ledger(database)
         try:
@@ -98,10 +109,7 @@ def read_side_of(ctx: click.Context) -> Iterator[ReadSide]:
     """
     from adapters.storage.read_side import open_read_side
 
-    url: str = ctx.obj["database_url"]
-    database: Database | None = None
-    with user_errors(database):
-        database = parse_database_url(url)
+    database = database_of(ctx)
     with user_errors(database):
         side = open_read_side(database)
         try:

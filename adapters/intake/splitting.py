@@ -1,4 +1,4 @@
-"""One record per message: a body that holds several messages is cut along them.
+"""One part per message: a body that holds several messages is cut along them.
 
 Both input topics are keyed by the message's aggregate id, so that the consumer owning a
 message sees all of its events. Most bodies hold one message (Mailgun, SES, a single
@@ -6,18 +6,25 @@ Postmark or Brevo event) and travel exactly as posted. A SendGrid or SparkPost b
 JSON array of Postmark or Brevo events, or generic JSON lines may hold many: their events
 are grouped by message, each group a body of its own in the provider's format (the
 array's elements re-encoded, or the generic lines exactly as they were).
+
+The cut uses the body's one parse: every element of an array, and every non-blank generic
+line, yields exactly one observation or one notice (which carries its element's index), so
+the observations fall on the elements without a notice, in order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 import orjson
 
 from adapters.providers.generic import NAME as GENERIC
 from adapters.providers.parsed import Parsed
-from adapters.providers.registry import parser_for
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,43 +36,54 @@ class Part:
     events: int
 
 
+class SplitError(ValueError):
+    """A body with several messages that is not in a form that can be cut."""
+
+
 def split_by_message(provider: str, data: bytes, parsed: Parsed) -> list[Part]:
     """The body as one part per message it concerns, in the order they first appear.
 
-    ``parsed`` is the whole body's parse, which the caller already has.
+    ``parsed`` is the whole body's parse, which the caller already has; nothing is parsed
+    again.
     """
     message_ids = list(dict.fromkeys(o.message_id for o in parsed.observations))
     if len(message_ids) <= 1:
         only = message_ids[0] if message_ids else None
         return [Part(only, data, len(parsed.observations) + len(parsed.notices))]
     if provider == GENERIC:
-        return _split_lines(data)
-    return _split_array(provider, data)
-
-
-def _split_lines(data: bytes) -> list[Part]:
-    parse = parser_for(GENERIC)
-    groups: dict[UUID | None, list[bytes]] = {}
-    for line in data.splitlines():
-        if not line.strip():
-            continue
-        observations = parse(line).observations
-        groups.setdefault(observations[0].message_id if observations else None, []).append(line)
-    return [Part(key, b"\n".join(lines) + b"\n", len(lines)) for key, lines in groups.items()]
-
-
-def _split_array(provider: str, data: bytes) -> list[Part]:
-    parse = parser_for(provider)
+        lines = [line for line in data.splitlines() if line.strip()]
+        groups = _grouped(lines, _owners(parsed, len(lines)))
+        return [Part(key, b"\n".join(group) + b"\n", len(group)) for key, group in groups]
     elements = orjson.loads(data)
     if not isinstance(elements, list):
-        raise ValueError(f"a {provider} body with several messages must be a JSON array")
-    groups: dict[UUID | None, list[object]] = {}
+        raise SplitError(f"a {provider} body with several messages must be a JSON array")
+    groups_of = _grouped(elements, _owners(parsed, len(elements)))
+    return [Part(key, orjson.dumps(group), len(group)) for key, group in groups_of]
+
+
+def _owners(parsed: Parsed, elements: int) -> list[UUID | None]:
+    """The message of each element; None for one that yields a notice."""
+    if len(parsed.observations) + len(parsed.notices) != elements:
+        raise SplitError(
+            f"{elements} elements yielded {len(parsed.observations)} observations and "
+            f"{len(parsed.notices)} notices; each must yield exactly one to be cut"
+        )
+    noticed = {notice.index for notice in parsed.notices}
+    observations = iter(parsed.observations)
+    return [
+        None if index in noticed else next(observations).message_id for index in range(elements)
+    ]
+
+
+def _grouped(
+    items: Sequence[T], owners: Sequence[UUID | None]
+) -> list[tuple[UUID | None, list[T]]]:
+    groups: dict[UUID | None, list[T]] = {}
     last: UUID | None = None
-    for element in elements:
-        observations = parse(orjson.dumps([element])).observations
+    for item, owner in zip(items, owners, strict=True):
         # An element that records nothing (an unknown type, a notice) goes with its neighbour,
         # so that it is still seen, and logged, by the consumer of that message.
-        key = observations[0].message_id if observations else last
-        groups.setdefault(key, []).append(element)
+        key = owner if owner is not None else last
+        groups.setdefault(key, []).append(item)
         last = key
-    return [Part(key, orjson.dumps(group), len(group)) for key, group in groups.items()]
+    return list(groups.items())

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.errors import SettingError
 from adapters.verification.basic_auth import verify_basic_auth, verify_bearer_token
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError, required
+from adapters.verification.settings import required
 
 PROVIDER = "brevo"
 USERNAME_VARIABLE = "MAILLEDGER_BREVO_WEBHOOK_USERNAME"

@@ -1,4 +1,4 @@
-"""Each provider's verifier, configured from the environment."""
+"""Each provider's verifier, configured from its settings (``MAILLEDGER_<PROVIDER>_*``)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,23 @@ VERIFIERS: dict[str, Callable[[Mapping[str, str]], Verifier]] = {
 }
 """Verifier factories by provider name; the generic format has no verification."""
 
+VARIABLES: dict[str, tuple[str, ...]] = {
+    "brevo": (brevo.USERNAME_VARIABLE, brevo.PASSWORD_VARIABLE, brevo.TOKEN_VARIABLE),
+    "mailgun": (mailgun.SIGNING_KEY_VARIABLE, mailgun.MAX_AGE_VARIABLE),
+    "postmark": (postmark.USERNAME_VARIABLE, postmark.PASSWORD_VARIABLE),
+    "sendgrid": (sendgrid.VERIFICATION_KEY_VARIABLE, sendgrid.MAX_AGE_VARIABLE),
+    "ses": (ses.CERTIFICATES_VARIABLE, ses.TOPIC_ARNS_VARIABLE, ses.MAX_AGE_VARIABLE),
+    "sparkpost": (
+        sparkpost.USERNAME_VARIABLE,
+        sparkpost.PASSWORD_VARIABLE,
+        sparkpost.TOKEN_VARIABLE,
+    ),
+}
+"""The settings each provider's verifier reads."""
+
 
 def verifier_for(provider: str, environ: Mapping[str, str]) -> Verifier:
-    """The verifier of ``provider`` with its secret or key from ``environ``.
+    """The verifier of ``provider`` with its secret or key from the settings ``environ``.
 
     Raises UnverifiableProviderError for a provider without verification and SettingError
     for a setting that is missing.
@@ -43,3 +57,13 @@ def verifier_for(provider: str, environ: Mapping[str, str]) -> Verifier:
             f"--verify applies to {', '.join(VERIFIERS)}"
         )
     return factory(environ)
+
+
+def configured_verifiers(environ: Mapping[str, str]) -> dict[str, Verifier]:
+    """The verifier of every provider that has any of its settings; a setting that is
+    malformed or incomplete raises SettingError naming it, so a process can refuse to start."""
+    return {
+        provider: factory(environ)
+        for provider, factory in VERIFIERS.items()
+        if any(environ.get(name, "").strip() for name in VARIABLES[provider])
+    }

@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError, required, seconds
+from adapters.verification.settings import required, seconds
 from adapters.verification.window import check_window
 
 PROVIDER = "sendgrid"

@@ -30,9 +30,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError, required, seconds
+from adapters.verification.settings import required, seconds
 
 PROVIDER = "ses"
 CERTIFICATES_VARIABLE = "MAILLEDGER_SES_CERTIFICATES"

@@ -1,16 +1,10 @@
-"""Reading a verifier's secret or key from the environment, with errors that say what to set."""
+"""Reading a verifier's secret or key from its settings, with errors that say what to set."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-
-class SettingError(ValueError):
-    """A setting a verifier needs is missing or unreadable."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
+from adapters.errors import SettingError
 
 
 def required(environ: Mapping[str, str], variable: str, what: str) -> str:

@@ -27,7 +27,7 @@ from adapters.api.models import (
 from adapters.api.writes import publish, store_sends
 from adapters.intake.input_errors import describe_validation_error
 from adapters.intake.registrations import RegistrationIn, registration_line
-from adapters.kafka.records import registration_record
+from adapters.intake.to_kafka import registration_record
 from domain.errors import (
     BatchRejectedError,
     InvalidObservationError,

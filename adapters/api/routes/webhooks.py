@@ -1,7 +1,7 @@
 """Provider webhooks: the body verified and parsed as ``ingest`` does, then stored or published.
 
 Mailgun, SendGrid and SES sign their bodies: the signature is checked with the settings of
-the environment, as ``ingest --verify`` does. Postmark, Brevo and SparkPost sign nothing;
+the server's settings, as ``ingest --verify`` does. Postmark, Brevo and SparkPost sign nothing;
 what proves them is the secret they send in ``Authorization``, and over the API that secret
 is the API key itself (Basic with the key as the password, or Bearer), already checked
 before the body is read. The generic format has neither and is taken on the key alone.
@@ -23,14 +23,14 @@ from adapters.api.context import ApiContext, Context
 from adapters.api.errors import BEARER_CHALLENGE, ApiError, documented
 from adapters.api.models import WebhookAccepted, WebhookRecorded
 from adapters.api.writes import publish, store_observations
+from adapters.errors import SettingError
 from adapters.intake.bodies import Body, BodyReadError, read_bodies
-from adapters.kafka.records import provider_records
+from adapters.intake.to_kafka import provider_records
 from adapters.providers.registry import PROVIDER_NAMES
 from adapters.verification import sendgrid
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.registry import Verifier, verifier_for
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError
 from domain.values import utc_now
 
 log = structlog.get_logger()
@@ -121,8 +121,12 @@ def _signature_headers(provider: str, headers: Mapping[str, str]) -> dict[str, s
 def _verifier(provider: str, context: ApiContext) -> Verifier:
     if provider not in SIGNATURE_HEADERS:
         return KeyAuthenticated()
+    configured = context.verifiers.get(provider)
+    if configured is not None:
+        return configured
     try:
-        return verifier_for(provider, context.environ)
+        # Not configured: this names the setting that is missing.
+        return verifier_for(provider, context.verification)
     except SettingError as error:
         # The server's configuration, not the caller's mistake: the provider may retry later.
         log.error("webhook.not_configured", provider=provider, variable=error.variable)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import orjson
+import pytest
 
 from adapters.intake.bodies import Body, read_body
+from adapters.intake.splitting import split_by_message
+from adapters.intake.to_kafka import provider_records
 from adapters.kafka.envelope import Envelope
-from adapters.kafka.records import key_of, provider_records
+from adapters.kafka.records import key_of
+from adapters.providers import registry
+from adapters.providers.parsed import Parsed
 from adapters.providers.registry import parser_for
 from tests.conftest import T0
 from tests.unit.providers.bodies import body
+from tests.unit.providers.bodies import names as fixture_names
 
 TOPIC = "events"
 
@@ -83,3 +90,58 @@ def test_a_body_with_no_delivery_fact_has_no_key() -> None:
     [(key, envelope)] = _records("sparkpost", body("sparkpost", "validation_ping"))
     assert key is None
     assert envelope.data == body("sparkpost", "validation_ping")
+
+
+def test_a_body_is_parsed_once_however_many_messages_it_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = [orjson.loads(body("sendgrid", "delivered"))[0] for _ in range(3)]
+    for index, event in enumerate(events):
+        event["sg_message_id"] = f"message-{index}.filter0001.1.1"
+    calls: list[int] = []
+    parse = registry.PARSERS["sendgrid"]
+
+    def counted(data: bytes) -> Parsed:
+        calls.append(len(data))
+        return parse(data)
+
+    monkeypatch.setitem(registry.PARSERS, "sendgrid", counted)
+
+    assert len(_records("sendgrid", orjson.dumps(events))) == 3
+    assert len(calls) == 1
+
+
+def _with_message(provider: str, element: dict[str, Any], number: int) -> dict[str, Any]:
+    """The element as an event of message ``number``, where it names a message."""
+    found = element
+    if provider == "sparkpost":
+        found = next(iter(element.get("msys", {}).values()), {})
+    key = {"brevo": "message-id", "postmark": "MessageID", "sparkpost": "message_id"}.get(
+        provider, "sg_message_id"
+    )
+    if found.get(key):
+        found[key] = f"message-{number}"
+    return element
+
+
+BATCHES = ["brevo", "postmark", "sendgrid", "sparkpost"]
+
+
+@pytest.mark.parametrize("provider", BATCHES)
+def test_every_fixture_cut_by_message_says_what_the_whole_body_says(provider: str) -> None:
+    # Every element of a batch yields one observation or one notice; the cut relies on it.
+    elements = []
+    for name in fixture_names(provider):
+        loaded = orjson.loads(body(provider, name))
+        elements += loaded if isinstance(loaded, list) else [loaded]
+    # Two messages, taking turns, so that each is cut out of the middle of the batch.
+    elements = [_with_message(provider, e, i % 2) for i, e in enumerate(elements)]
+    data = orjson.dumps(elements)
+
+    parts = split_by_message(provider, data, parser_for(provider)(data))
+
+    assert len(parts) > 1, "the fixtures hold several messages"
+
+    whole = _observed(provider, data)
+    assert sum((_observed(provider, part.data) for part in parts), Counter()) == whole
+    assert sum(part.events for part in parts) == len(elements)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.errors import SettingError
 from adapters.verification.brevo import (
     PASSWORD_VARIABLE,
     TOKEN_VARIABLE,
@@ -16,7 +17,6 @@ from adapters.verification.brevo import (
 )
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError
 from tests.unit.providers.bodies import body
 
 USERNAME = "brevo-hooks"

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.mailgun import MailgunVerification
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError
 from tests.unit.providers.bodies import body, names
 
 # The fixtures under tests/fixtures/mailgun/ are signed with this key.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.postmark import (
     PASSWORD_VARIABLE,
@@ -14,7 +15,6 @@ from adapters.verification.postmark import (
     PostmarkVerification,
 )
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError
 from tests.unit.providers.bodies import body
 
 RECEIVED = datetime(2026, 11, 23, 9, 2, tzinfo=UTC)

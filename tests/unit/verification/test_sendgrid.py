@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
 from adapters.verification.sendgrid import (
@@ -19,7 +20,6 @@ from adapters.verification.sendgrid import (
     SendGridVerification,
     verification_key,
 )
-from adapters.verification.settings import SettingError
 
 RECEIVED_AT = datetime(2026, 11, 23, 9, 5, 0, tzinfo=UTC)
 SIGNED_AT = str(int(RECEIVED_AT.timestamp()) - 2)

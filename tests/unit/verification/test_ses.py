@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
 from adapters.verification.ses import (
@@ -24,7 +25,6 @@ from adapters.verification.ses import (
     SesVerification,
     string_to_sign,
 )
-from adapters.verification.settings import SettingError
 
 RECEIVED_AT = datetime(2026, 11, 23, 9, 5, 0, tzinfo=UTC)
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:mailledger-ses-events"

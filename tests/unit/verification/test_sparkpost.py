@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
-from adapters.verification.settings import SettingError
 from adapters.verification.sparkpost import (
     LEGACY_TOKEN_HEADER,
     PASSWORD_VARIABLE,

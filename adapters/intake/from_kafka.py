@@ -1,9 +1,13 @@
-"""From a partition's records to what the ledger records, and the records it cannot use."""
+"""From a partition's records to what the ledger records, and the records it cannot use.
+
+A provider-events record is an envelope around a body exactly as posted: opened, it is read
+as every body is (verified when asked, parsed once). A registration record is one line of
+``mailledger register``'s format.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +15,12 @@ from adapters.intake.bodies import Body, BodyReadError, read_bodies
 from adapters.intake.input_errors import InputError, parse_record
 from adapters.intake.registrations import RegistrationIn
 from adapters.kafka.envelope import Envelope, EnvelopeError
-from adapters.verification.registry import UnverifiableProviderError, Verifier, verifier_for
+from adapters.verification.registry import (
+    UnverifiableProviderError,
+    Verifier,
+    configured_verifiers,
+    verifier_for,
+)
 from domain.values import Observation, Send
 
 
@@ -41,16 +50,17 @@ class DecodedSends:
 
 
 class Verifiers:
-    """Each provider's verifier, built from the environment when first needed."""
+    """Each provider's verifier: those configured built at once, any other when first needed."""
 
-    def __init__(self) -> None:
-        self._verifiers: dict[str, Verifier] = {}
+    def __init__(self, settings: Mapping[str, str]) -> None:
+        self._settings = settings
+        self._verifiers: dict[str, Verifier] = configured_verifiers(settings)
 
     def of(self, provider: str) -> Verifier:
         """The provider's verifier; SettingError names a missing variable, which is no
         fault of the record, so it stops the consumer rather than dead-lettering."""
         if provider not in self._verifiers:
-            self._verifiers[provider] = verifier_for(provider, os.environ)
+            self._verifiers[provider] = verifier_for(provider, self._settings)
         return self._verifiers[provider]
 
 

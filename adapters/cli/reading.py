@@ -1,0 +1,130 @@
+"""``mailledger show``, ``messages`` and ``history``: what the ledger knows, for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from adapters.cli.presenters import (
+    dumps,
+    format_history,
+    format_list,
+    format_message,
+    history_json,
+    message_json,
+)
+from adapters.cli.support import ledger_of, read_side_of, user_errors
+from domain.errors import UnknownMessageError
+from domain.identity import parse_message_reference
+from domain.kinds import EventKind, Outcome
+from domain.values import utc_now
+from projections.queries import MAX_PAGE_SIZE, MessageQuery, every_item
+
+
+def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset; add one, e.g. 'Z' or '+01:00'")
+    return moment
+
+
+@click.command()
+@click.argument("message")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.pass_context
+def show(ctx: click.Context, message: str, as_json: bool) -> None:
+    """Show a message (UUID or PROVIDER:PROVIDER_MESSAGE_ID) and each recipient's timeline."""
+    with user_errors():
+        message_id = parse_message_reference(message)
+    with read_side_of(ctx) as side:
+        shape = side.queries.message(message_id, tenant=None)
+    if shape is None:
+        with user_errors():
+            raise UnknownMessageError(message_id, message)
+    click.echo(dumps(shape) if as_json else format_message(shape))
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Every message, not only failed ones.")
+@click.option(
+    "--failed",
+    "failed_only",
+    is_flag=True,
+    help="Only messages where a recipient failed (the default).",
+)
+@click.option("--dossier", help="Only this dossier's messages.")
+@click.option(
+    "--status",
+    type=click.Choice([k.value for k in EventKind]),
+    help="Only messages with a recipient in this status.",
+)
+@click.option(
+    "--outcome",
+    type=click.Choice([o.value for o in Outcome]),
+    help="Only messages with this outcome.",
+)
+@click.option("--tenant", help="Only this tenant's messages.")
+@click.option("--recipient", help="Only messages to this address, or to this domain.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@click.pass_context
+def messages(
+    ctx: click.Context,
+    show_all: bool,
+    failed_only: bool,
+    dossier: str | None,
+    status: str | None,
+    outcome: str | None,
+    tenant: str | None,
+    recipient: str | None,
+    as_json: bool,
+) -> None:
+    """The sent-mail list, newest first: failed messages by default, --all for every one."""
+    if show_all and failed_only:
+        raise click.UsageError("--all and --failed exclude each other")
+    query = MessageQuery(
+        tenant=tenant,
+        failed_only=not show_all,
+        dossier_id=dossier,
+        status=EventKind(status) if status else None,
+        outcome=Outcome(outcome) if outcome else None,
+        recipient=recipient,
+        limit=MAX_PAGE_SIZE,
+    )
+    with read_side_of(ctx) as side:
+        items = list(every_item(side.queries, query))
+    if as_json:
+        click.echo(dumps(items))
+    else:
+        click.echo(format_list(items, utc_now().astimezone()))
+
+
+@click.command()
+@click.argument("message")
+@click.option(
+    "--at", callback=_parse_time, help="State as the ledger knew it at this ISO-8601 time."
+)
+@click.option("--version", type=click.IntRange(min=1), help="State at this version of the message.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@click.pass_context
+def history(
+    ctx: click.Context, message: str, at: datetime | None, version: int | None, as_json: bool
+) -> None:
+    """For auditors: every stored event in log order, or the state at a time or version."""
+    if at is not None and version is not None:
+        raise click.UsageError("--at and --version exclude each other")
+    with user_errors():
+        message_id = parse_message_reference(message)
+    with ledger_of(ctx) as ledger:
+        if at is None and version is None:
+            rows = history_json(ledger.get_history(message_id, reference=message))
+            click.echo(dumps(rows) if as_json else format_history(rows))
+            return
+        state = ledger.get_message_at(message_id, version=version, at=at, reference=message)
+    shape = message_json(state)
+    click.echo(dumps(shape) if as_json else format_message(shape))

@@ -1,0 +1,164 @@
+"""Every ``MAILLEDGER_*`` setting, typed, read once when a process starts.
+
+Only the composition roots in ``consumers/`` build a ``Settings``; everything below them is
+handed the object (or the part it needs). A command-line option overrides the field of the
+same name. A setting that is malformed stops the process at start with one line naming the
+variable, instead of failing on the first request or in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.errors import SettingError
+from adapters.kafka.settings import (
+    DEFAULT_DEAD_LETTER_TOPIC,
+    DEFAULT_GROUP_ID,
+    DEFAULT_MESSAGES_TOPIC,
+    DEFAULT_PARTITIONS,
+    DEFAULT_PROVIDER_EVENTS_TOPIC,
+    KafkaSettings,
+)
+from adapters.storage.database import DEFAULT_DATABASE_URL
+
+PREFIX = "MAILLEDGER_"
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+VERIFICATION_FIELDS = (
+    "brevo_webhook_username",
+    "brevo_webhook_password",
+    "brevo_webhook_token",
+    "mailgun_signing_key",
+    "mailgun_max_age",
+    "postmark_webhook_username",
+    "postmark_webhook_password",
+    "sendgrid_verification_key",
+    "sendgrid_max_age",
+    "ses_certificates",
+    "ses_topic_arns",
+    "ses_max_age",
+    "sparkpost_webhook_username",
+    "sparkpost_webhook_password",
+    "sparkpost_webhook_token",
+)
+"""The fields each provider's verifier reads (see docs/providers.md), by its variable name."""
+
+
+class Settings(BaseSettings):
+    """The process's settings: ``MAILLEDGER_<FIELD>`` in the environment, or an option."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_ignore_empty=True, extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: LogLevel | None = None
+    """None: the command's own default (info for long-running processes, else warning)."""
+
+    kafka_bootstrap_servers: str | None = None
+    kafka_provider_events_topic: str = DEFAULT_PROVIDER_EVENTS_TOPIC
+    kafka_messages_topic: str = DEFAULT_MESSAGES_TOPIC
+    kafka_dead_letter_topic: str = DEFAULT_DEAD_LETTER_TOPIC
+    kafka_partitions: int = Field(default=DEFAULT_PARTITIONS, ge=1)
+    kafka_group_id: str = DEFAULT_GROUP_ID
+    kafka_instance_id: str | None = None
+
+    # Secrets are SecretStr so that no repr, log line or error message shows them.
+    brevo_webhook_username: str | None = None
+    brevo_webhook_password: SecretStr | None = None
+    brevo_webhook_token: SecretStr | None = None
+    mailgun_signing_key: SecretStr | None = None
+    mailgun_max_age: str | None = None
+    postmark_webhook_username: str | None = None
+    postmark_webhook_password: SecretStr | None = None
+    sendgrid_verification_key: SecretStr | None = None
+    sendgrid_max_age: str | None = None
+    ses_certificates: str | None = None
+    ses_topic_arns: str | None = None
+    ses_max_age: str | None = None
+    sparkpost_webhook_username: str | None = None
+    sparkpost_webhook_password: SecretStr | None = None
+    sparkpost_webhook_token: SecretStr | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator(
+        "kafka_bootstrap_servers", "kafka_instance_id", *VERIFICATION_FIELDS, mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # A variable set to spaces is as good as unset, as an empty one is.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def verification(self) -> dict[str, str]:
+        """The verifiers' settings that are set, by variable name, as the verifiers read them."""
+        values: dict[str, str] = {}
+        for name in VERIFICATION_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+                values[variable(name)] = secret
+        return values
+
+    def kafka(self, *, required: bool = True) -> KafkaSettings | None:
+        """The broker and topics; None when no bootstrap servers are set and none are
+        ``required``, else SettingError naming the variable."""
+        servers = self.kafka_bootstrap_servers
+        if servers is None or not servers.strip():
+            if not required:
+                return None
+            raise SettingError(
+                variable("kafka_bootstrap_servers"),
+                "not set; set it (or --bootstrap-servers) to the Kafka brokers, HOST:PORT[,…]",
+            )
+        return KafkaSettings(
+            bootstrap_servers=servers,
+            provider_events_topic=self.kafka_provider_events_topic,
+            messages_topic=self.kafka_messages_topic,
+            dead_letter_topic=self.kafka_dead_letter_topic,
+            partitions=self.kafka_partitions,
+        )
+
+    def overridden(self, **options: Any) -> Settings:
+        """These settings with the options that were given (not None) in place of fields."""
+        given = {name: value for name, value in options.items() if value is not None}
+        if not given:
+            return self
+        return load_settings(**{**self.model_dump(), **given})
+
+
+def variable(field: str) -> str:
+    """The environment variable of a field: ``MAILLEDGER_`` and its name in capitals."""
+    return f"{PREFIX}{field.upper()}"
+
+
+def load_settings(**options: Any) -> Settings:
+    """The environment's settings with ``options`` (those not None) in their place.
+
+    The first malformed setting raises SettingError naming its variable.
+    """
+    given = {name: value for name, value in options.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        raise SettingError(variable(field), str(first["msg"])) from None
+
+
+def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment with ``overrides``, for a child process it starts.
+
+    A URL with a password goes to a child this way rather than on its command line, where
+    any user of the machine could read it.
+    """
+    return {**os.environ, **overrides}

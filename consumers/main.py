@@ -1,0 +1,84 @@
+"""The ``mailledger`` command: reads the settings once, sets up logging, runs one command.
+
+Every command is a click command of ``adapters/cli`` or, for the long-running processes, of
+this package; each receives the process's ``Settings`` as its context object.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from adapters.cli.demo import demo
+from adapters.cli.kafka import dead_letters, publish
+from adapters.cli.keys import keys
+from adapters.cli.projections import projections
+from adapters.cli.reading import history, messages, show
+from adapters.cli.recording import ingest, register
+from adapters.cli.support import user_errors
+from adapters.logging import configure_logging
+from adapters.settings import LogLevel, load_settings, variable
+from adapters.storage.database import DEFAULT_DATABASE_URL
+from consumers.consume import consume
+from consumers.projection_runner import run as run_projections
+from consumers.serve import serve
+
+LONG_RUNNING = frozenset({"consume", "serve", "projections"})
+"""Commands whose log lines are how an operator follows them: info unless told otherwise."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database",
+    "database_url",
+    help="sqlite:///path or postgresql://user:pass@host:port/db "
+    f"[default: {DEFAULT_DATABASE_URL}] (env {variable('database_url')}).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Log lines on stderr at this level and above [default: info for consume, serve and "
+    f"projections, else warning] (env {variable('log_level')}).",
+)
+@click.version_option(package_name="mailledger")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, log_level: str | None) -> None:
+    """mailledger: did the e-mail arrive? Every provider event, recorded once, replayable."""
+    with user_errors():
+        settings = load_settings(
+            database_url=database_url, log_level=log_level.lower() if log_level else None
+        )
+    configure_logging(settings.log_level or _default_level(ctx.invoked_subcommand))
+    ctx.obj = settings
+
+
+def _default_level(command: str | None) -> LogLevel:
+    return "info" if command in LONG_RUNNING else "warning"
+
+
+for command in (register, ingest, show, messages, history, demo, publish, consume, serve, keys):
+    main.add_command(command)
+main.add_command(dead_letters)
+projections.add_command(run_projections)
+main.add_command(projections)
+
+
+def run() -> None:
+    """The console script: every error, usage mistakes included, as one line on stderr."""
+    try:
+        code = main.main(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.format_message(), err=True)
+        sys.exit(error.exit_code)
+    except click.UsageError as error:
+        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+        click.echo(f"Error: {error.format_message()}{hint}", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
