@@ -12,7 +12,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import eventsourcing.persistence
 import psycopg
+from eventsourcing.utils import get_topic
 
+from adapters.storage.postgres_batch import BatchPostgresFactory
+from adapters.storage.sqlite_batch import BatchSQLiteFactory
 from adapters.storage.transcoder import FastJSONTranscoder
 from domain.ledger import Ledger
 
@@ -73,7 +76,7 @@ def parse_database_url(url: str) -> Database:
         return Database(
             url,
             {
-                "PERSISTENCE_MODULE": "adapters.storage.sqlite_batch:BatchSQLiteFactory",
+                "PERSISTENCE_MODULE": get_topic(BatchSQLiteFactory),
                 "SQLITE_DBNAME": path,
             },
         )
@@ -84,7 +87,7 @@ def parse_database_url(url: str) -> Database:
                 f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
             )
         env = {
-            "PERSISTENCE_MODULE": "adapters.storage.postgres_batch:BatchPostgresFactory",
+            "PERSISTENCE_MODULE": get_topic(BatchPostgresFactory),
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(parts.port or 5432),

@@ -4,8 +4,8 @@ eventsourcing's own recorders select one aggregate per query and insert through 
 composite values. A batch of a thousand messages then costs two thousand round trips to load
 and a slow composite encoding to save. These subclasses keep the library's tables, locks and
 transactions, and add: the latest snapshot of many messages in one query, the events after
-given versions of many messages in one query, and inserts by COPY. Chosen with
-``PERSISTENCE_MODULE=adapters.storage.postgres_batch:BatchPostgresFactory``.
+given versions of many messages in one query, and inserts by COPY. ``parse_database_url``
+names ``BatchPostgresFactory`` as eventsourcing's ``PERSISTENCE_MODULE``.
 """
 
 from __future__ import annotations

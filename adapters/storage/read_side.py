@@ -25,12 +25,14 @@ from adapters.storage.database import (
     despite_creation_races,
     open_ledger,
 )
+from adapters.storage.postgres_view import PostgresView
+from adapters.storage.sqlite_view import SQLiteView
 from domain.ledger import Ledger
 from projections.catalogue import READ_MODELS
 from projections.queries import ReadModels
 from projections.read_model import ReadModel
 from projections.runner import PAGE_SIZE, Progress, Runner
-from projections.view import PostgresView, SQLiteView, ViewRecorder
+from projections.view import ViewRecorder
 
 log = structlog.get_logger()
 

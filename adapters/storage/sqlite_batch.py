@@ -1,8 +1,8 @@
 """SQLite recorders that read a whole batch of messages per query, like the PostgreSQL ones.
 
 The Ledger loads a batch's messages through the same two reads on both databases, so the
-embedded default runs the code path the scale-out one does. Chosen with
-``PERSISTENCE_MODULE=adapters.storage.sqlite_batch:BatchSQLiteFactory``.
+embedded default runs the code path the scale-out one does. ``parse_database_url`` names
+``BatchSQLiteFactory`` as eventsourcing's ``PERSISTENCE_MODULE``.
 """
 
 from __future__ import annotations
