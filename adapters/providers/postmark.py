@@ -14,13 +14,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AliasChoices, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.details import details
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.schema import Schema
 from adapters.providers.timestamps import from_iso
 from adapters.providers.validation import is_array, validate_fast
 from domain.errors import InvalidObservationError
@@ -88,103 +89,42 @@ _INBOUND_STREAM = "inbound"
 _ACCOUNT_ORIGINS = frozenset({"Customer", "Admin"})
 
 
-class _Named(BaseModel):
-    """An open's or click's e-mail client or operating system."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    Name: str | None = None
-
-
-class _Geo(BaseModel):
-    """Where an open or click came from."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    IP: str | None = None
-
-
-class PostmarkEvent(BaseModel):
-    """Any Postmark webhook record; the fields a record type does not carry stay None."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    RecordType: str | None = None
-    # The webhook pages say MessageID / ServerID; Postmark's Node library types the delivery
-    # payload with MessageId / ServerId. Both spellings are read.
-    MessageID: str | None = Field(
-        default=None, validation_alias=AliasChoices("MessageID", "MessageId")
-    )
-    ServerID: int | None = Field(
-        default=None, validation_alias=AliasChoices("ServerID", "ServerId")
-    )
-    MessageStream: str | None = None
-    Tag: str | None = None
-    Metadata: dict[str, Any] | None = None
-    # Delivery, Open, Click, SubscriptionChange
-    Recipient: str | None = None
-    # Bounce and SpamComplaint
-    ID: int | None = None
-    Type: str | None = None
-    Email: str | None = None
-    From: str | None = None
-    Subject: str | None = None
-    Description: str | None = None
-    Details: str | None = None
-    Inactive: bool | None = None
-    CanActivate: bool | None = None
-    # Timestamps, one per record type
-    DeliveredAt: str | None = None
-    BouncedAt: str | None = None
-    ReceivedAt: str | None = None
-    ChangedAt: str | None = None
-    # Open and Click
-    FirstOpen: bool | None = None
-    ReadSeconds: int | None = None
-    Platform: str | None = None
-    UserAgent: str | None = None
-    Client: _Named | None = None
-    OS: _Named | None = None
-    Geo: _Geo | None = None
-    OriginalLink: str | None = None
-    ClickLocation: str | None = None
-    # SubscriptionChange
-    Origin: str | None = None
-    SuppressSending: bool | None = None
-    SuppressionReason: str | None = None
-
-
-# A body is validated into the TypedDicts below (a third cheaper than model instances); only a
-# body they refuse is validated again by the models above, so that its error is told exactly as
-# they tell it (pydantic words a nested object's error differently for a TypedDict). Both
-# schemas declare the same fields with the same types, so they accept the same bodies.
-_EVENT = TypeAdapter(PostmarkEvent)
-_EVENTS = TypeAdapter(list[PostmarkEvent])
+# The schema, declared once: every body is read into these TypedDicts, and a body they refuse
+# is told against models derived from them (see adapters.providers.schema). A key the body
+# lacks is left out of the dict; the fields a record type does not carry are left out too.
 
 _IGNORE = ConfigDict(extra="ignore")
 
 
-class _NamedRead(TypedDict, total=False):
+class _Named(TypedDict, total=False):
+    """An open's or click's e-mail client or operating system."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     Name: str | None
 
 
-class _GeoRead(TypedDict, total=False):
+class _Geo(TypedDict, total=False):
+    """Where an open or click came from."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     IP: str | None
 
 
 class Record(TypedDict, total=False):
-    """A record as read: the keys of PostmarkEvent's fields that the body has."""
+    """Any Postmark webhook record."""
 
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     RecordType: str | None
+    # The webhook pages say MessageID / ServerID; Postmark's Node library types the delivery
+    # payload with MessageId / ServerId. Both spellings are read.
     MessageID: Annotated[str | None, Field(validation_alias=AliasChoices("MessageID", "MessageId"))]
     ServerID: Annotated[int | None, Field(validation_alias=AliasChoices("ServerID", "ServerId"))]
     MessageStream: str | None
     Tag: str | None
     Metadata: dict[str, Any] | None
+    # Delivery, Open, Click, SubscriptionChange
     Recipient: str | None
+    # Bounce and SpamComplaint
     ID: int | None
     Type: str | None
     Email: str | None
@@ -194,30 +134,29 @@ class Record(TypedDict, total=False):
     Details: str | None
     Inactive: bool | None
     CanActivate: bool | None
+    # Timestamps, one per record type
     DeliveredAt: str | None
     BouncedAt: str | None
     ReceivedAt: str | None
     ChangedAt: str | None
+    # Open and Click
     FirstOpen: bool | None
     ReadSeconds: int | None
     Platform: str | None
     UserAgent: str | None
-    Client: _NamedRead | None
-    OS: _NamedRead | None
-    Geo: _GeoRead | None
+    Client: _Named | None
+    OS: _Named | None
+    Geo: _Geo | None
     OriginalLink: str | None
     ClickLocation: str | None
+    # SubscriptionChange
     Origin: str | None
     SuppressSending: bool | None
     SuppressionReason: str | None
 
 
-_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
-_RECORDS: TypeAdapter[list[Record]] = TypeAdapter(list[Record])
-# The adapters' core validators, called directly: TypeAdapter.validate_json's own Python layer
-# costs about a tenth of the validation of a record.
-_read_one: Callable[[bytes], Record] = _RECORD.validator.validate_json
-_read_batch: Callable[[bytes], list[Record]] = _RECORDS.validator.validate_json
+ONE: Schema[Record] = Schema(Record, name="PostmarkEvent")
+BATCH: Schema[list[Record]] = Schema(list[Record], name="PostmarkEvent")
 
 Reading = Observation | Notice
 """What one record yields: an observation, or a notice of why it yields none."""
@@ -239,8 +178,8 @@ def parse(body: bytes) -> Parsed:
 def _validate(body: bytes) -> list[Record]:
     """The body's records: Postmark's single object, or an array of them."""
     if is_array(body):
-        return validate_fast(NAME, _read_batch, _EVENTS, body, batch=True)
-    return [validate_fast(NAME, _read_one, _EVENT, body, batch=False)]
+        return validate_fast(NAME, BATCH, body, batch=True)
+    return [validate_fast(NAME, ONE, body, batch=False)]
 
 
 def _read(index: int, event: Record) -> Reading:

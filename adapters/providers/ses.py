@@ -20,14 +20,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, Required, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.schema import Schema
 from adapters.providers.timestamps import from_iso
-from adapters.providers.validation import body_error, validate_fast
+from adapters.providers.validation import validate_fast
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
@@ -95,209 +96,19 @@ _TAGS_HEADER = "x-ses-message-tags"
 T = TypeVar("T")
 
 
-class _Model(BaseModel):
-    # SES and SNS add fields; ignoring them (rather than keeping them) is also the faster.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Envelope(_Model):
-    """The SNS message: a notification or a (un)subscription confirmation."""
-
-    type: str = Field(alias="Type")
-    message_id: str = Field(alias="MessageId", min_length=1)
-    message: str = Field(alias="Message")
-    topic_arn: str | None = Field(None, alias="TopicArn")
-    subscribe_url: str | None = Field(None, alias="SubscribeURL")
-    token: str | None = Field(None, alias="Token")
-
-
-class Header(_Model):
-    """One of the original e-mail's headers (when the notification includes them)."""
-
-    name: str
-    value: str
-
-
-class Mail(_Model):
-    """The e-mail an event is about."""
-
-    message_id: str = Field(alias="messageId", min_length=1)
-    timestamp: str
-    source: str | None = None
-    destination: list[str] = Field(default_factory=list)
-    tags: dict[str, Any] | None = None
-
-
-class MailWithHeaders(Mail):
-    """The e-mail with its original headers, read only where tags must come from them."""
-
-    headers: list[Header] | None = None
-
-
-class BouncedRecipient(_Model):
-    """A recipient of a bounce, with the DSN's fields when one was attached."""
-
-    email_address: str = Field(alias="emailAddress")
-    action: str | None = None
-    status: str | None = None
-    diagnostic_code: str | None = Field(None, alias="diagnosticCode")
-
-
-class Bounce(_Model):
-    """A hard bounce, or a soft bounce SES stopped retrying."""
-
-    bounce_type: str = Field(alias="bounceType")
-    bounce_subtype: str | None = Field(None, alias="bounceSubType")
-    bounced_recipients: list[BouncedRecipient] = Field(alias="bouncedRecipients")
-    timestamp: str
-    feedback_id: str | None = Field(None, alias="feedbackId")
-    reporting_mta: str | None = Field(None, alias="reportingMTA")
-    remote_mta_ip: str | None = Field(None, alias="remoteMtaIp")
-
-
-class ComplainedRecipient(_Model):
-    """A recipient who may have complained."""
-
-    email_address: str = Field(alias="emailAddress")
-
-
-class Complaint(_Model):
-    """A complaint (feedback loop report) about the e-mail."""
-
-    complained_recipients: list[ComplainedRecipient] = Field(alias="complainedRecipients")
-    timestamp: str
-    feedback_id: str | None = Field(None, alias="feedbackId")
-    complaint_subtype: str | None = Field(None, alias="complaintSubType")
-    complaint_feedback_type: str | None = Field(None, alias="complaintFeedbackType")
-    user_agent: str | None = Field(None, alias="userAgent")
-    arrival_date: str | None = Field(None, alias="arrivalDate")
-
-
-class Delivery(_Model):
-    """The receiving server accepted the e-mail."""
-
-    timestamp: str
-    recipients: list[str]
-    processing_time_millis: int | None = Field(None, alias="processingTimeMillis")
-    smtp_response: str | None = Field(None, alias="smtpResponse")
-    reporting_mta: str | None = Field(None, alias="reportingMTA")
-    remote_mta_ip: str | None = Field(None, alias="remoteMtaIp")
-
-
-class DelayedRecipient(_Model):
-    """A recipient whose delivery is delayed."""
-
-    email_address: str = Field(alias="emailAddress")
-    status: str | None = None
-    diagnostic_code: str | None = Field(None, alias="diagnosticCode")
-
-
-class DeliveryDelay(_Model):
-    """A temporary failure; SES keeps trying until ``expirationTime``."""
-
-    timestamp: str
-    delay_type: str | None = Field(None, alias="delayType")
-    delayed_recipients: list[DelayedRecipient] = Field(alias="delayedRecipients")
-    expiration_time: str | None = Field(None, alias="expirationTime")
-    reporting_mta: str | None = Field(None, alias="reportingMTA")
-
-
-class Reject(_Model):
-    """SES refused to send the e-mail (it found a virus)."""
-
-    reason: str | None = None
-
-
-class Open(_Model):
-    """The e-mail was opened (the tracking image was loaded)."""
-
-    timestamp: str
-    ip_address: str | None = Field(None, alias="ipAddress")
-    user_agent: str | None = Field(None, alias="userAgent")
-
-
-class Click(_Model):
-    """A tracked link of the e-mail was followed."""
-
-    timestamp: str
-    link: str | None = None
-    ip_address: str | None = Field(None, alias="ipAddress")
-    user_agent: str | None = Field(None, alias="userAgent")
-
-
-class Failure(_Model):
-    """The template could not be rendered, so the e-mail was not sent."""
-
-    error_message: str | None = Field(None, alias="errorMessage")
-    template_name: str | None = Field(None, alias="templateName")
-
-
-class TopicStatus(_Model):
-    """A contact's subscription to one topic of a contact list."""
-
-    topic_name: str | None = Field(None, alias="topicName")
-    subscription_status: str | None = Field(None, alias="subscriptionStatus")
-
-
-class TopicPreferences(_Model):
-    """A contact's preferences in a contact list."""
-
-    unsubscribe_all: bool = Field(False, alias="unsubscribeAll")
-    topic_subscription_status: list[TopicStatus] = Field(
-        default_factory=list, alias="topicSubscriptionStatus"
-    )
-
-
-class Subscription(_Model):
-    """A contact changed its preferences through SES list management."""
-
-    timestamp: str
-    contact_list: str | None = Field(None, alias="contactList")
-    source: str | None = None
-    new_topic_preferences: TopicPreferences | None = Field(None, alias="newTopicPreferences")
-
-
-class SesRecord(_Model):
-    """One SES record: event publishing (``eventType``) or a notification (``notificationType``)."""
-
-    event_type: str | None = Field(None, alias="eventType")
-    notification_type: str | None = Field(None, alias="notificationType")
-    mail: Mail | None = None
-    bounce: Bounce | None = None
-    complaint: Complaint | None = None
-    delivery: Delivery | None = None
-    delivery_delay: DeliveryDelay | None = Field(None, alias="deliveryDelay")
-    reject: Reject | None = None
-    open: Open | None = None
-    click: Click | None = None
-    failure: Failure | None = None
-    subscription: Subscription | None = None
-
-
-class SesRecordWithHeaders(SesRecord):
-    """A record without ``mail.tags`` (a notification of an identity): tags are in a header."""
-
-    mail: MailWithHeaders | None = None
-
-
-_ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
-_RECORD: TypeAdapter[SesRecord] = TypeAdapter(SesRecord)
-_RECORD_WITH_HEADERS: TypeAdapter[SesRecord] = TypeAdapter(SesRecordWithHeaders)
-
-
-# --- the same schema as TypedDicts: what every accepted body is read into -------------------
+# --- the schema, declared once: every body is read into these TypedDicts ------------------
 #
-# Bodies are validated into these TypedDicts (dicts are a third cheaper than model
-# instances); only a body they refuse is validated again by the models above, so that its
-# error is told exactly as the models tell it (pydantic words a nested object's error
-# differently for a TypedDict). Both schemas declare the same fields with the same types and
-# constraints, so they accept the same bodies; a key the body lacks is left out of the dict
-# (``.get`` reads the model's default).
+# A body they refuse is told against models derived from them (see adapters.providers.schema);
+# nested objects keep these names, the models' names in the errors. A key the body lacks is
+# left out of the dict (``.get`` reads it as None, or as the default the reader names).
 
+# SES and SNS add fields; ignoring them (rather than keeping them) is also the faster.
 _IGNORE = ConfigDict(extra="ignore")
 
 
-class _Envelope(TypedDict, total=False):
+class Envelope(TypedDict, total=False):
+    """The SNS message: a notification or a (un)subscription confirmation."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     type: Required[Annotated[str, Field(alias="Type")]]
     message_id: Required[Annotated[str, Field(alias="MessageId", min_length=1)]]
@@ -307,13 +118,17 @@ class _Envelope(TypedDict, total=False):
     token: Annotated[str | None, Field(alias="Token")]
 
 
-class _Header(TypedDict):
+class Header(TypedDict):
+    """One of the original e-mail's headers (when the notification includes them)."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     name: str
     value: str
 
 
-class _MailWithoutHeaders(TypedDict, total=False):
+class Mail(TypedDict, total=False):
+    """The e-mail an event is about."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     message_id: Required[Annotated[str, Field(alias="messageId", min_length=1)]]
     timestamp: Required[str]
@@ -322,12 +137,15 @@ class _MailWithoutHeaders(TypedDict, total=False):
     tags: dict[str, Any] | None
 
 
-class _Mail(_MailWithoutHeaders, total=False):
-    # Only when the record was read with its headers (a record without tags; see _record).
-    headers: list[_Header] | None
+class MailWithHeaders(Mail, total=False):
+    """The e-mail with its original headers, read only where tags must come from them."""
+
+    headers: list[Header] | None
 
 
-class _BouncedRecipient(TypedDict, total=False):
+class BouncedRecipient(TypedDict, total=False):
+    """A recipient of a bounce, with the DSN's fields when one was attached."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     email_address: Required[Annotated[str, Field(alias="emailAddress")]]
     action: str | None
@@ -335,12 +153,14 @@ class _BouncedRecipient(TypedDict, total=False):
     diagnostic_code: Annotated[str | None, Field(alias="diagnosticCode")]
 
 
-class _Bounce(TypedDict, total=False):
+class Bounce(TypedDict, total=False):
+    """A hard bounce, or a soft bounce SES stopped retrying."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     bounce_type: Required[Annotated[str, Field(alias="bounceType")]]
     bounce_subtype: Annotated[str | None, Field(alias="bounceSubType")]
     bounced_recipients: Required[
-        Annotated[list[_BouncedRecipient], Field(alias="bouncedRecipients")]
+        Annotated[list[BouncedRecipient], Field(alias="bouncedRecipients")]
     ]
     timestamp: Required[str]
     feedback_id: Annotated[str | None, Field(alias="feedbackId")]
@@ -348,15 +168,19 @@ class _Bounce(TypedDict, total=False):
     remote_mta_ip: Annotated[str | None, Field(alias="remoteMtaIp")]
 
 
-class _ComplainedRecipient(TypedDict):
+class ComplainedRecipient(TypedDict):
+    """A recipient who may have complained."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     email_address: Annotated[str, Field(alias="emailAddress")]
 
 
-class _Complaint(TypedDict, total=False):
+class Complaint(TypedDict, total=False):
+    """A complaint (feedback loop report) about the e-mail."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     complained_recipients: Required[
-        Annotated[list[_ComplainedRecipient], Field(alias="complainedRecipients")]
+        Annotated[list[ComplainedRecipient], Field(alias="complainedRecipients")]
     ]
     timestamp: Required[str]
     feedback_id: Annotated[str | None, Field(alias="feedbackId")]
@@ -366,7 +190,9 @@ class _Complaint(TypedDict, total=False):
     arrival_date: Annotated[str | None, Field(alias="arrivalDate")]
 
 
-class _Delivery(TypedDict, total=False):
+class Delivery(TypedDict, total=False):
+    """The receiving server accepted the e-mail."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     timestamp: Required[str]
     recipients: Required[list[str]]
@@ -376,37 +202,47 @@ class _Delivery(TypedDict, total=False):
     remote_mta_ip: Annotated[str | None, Field(alias="remoteMtaIp")]
 
 
-class _DelayedRecipient(TypedDict, total=False):
+class DelayedRecipient(TypedDict, total=False):
+    """A recipient whose delivery is delayed."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     email_address: Required[Annotated[str, Field(alias="emailAddress")]]
     status: str | None
     diagnostic_code: Annotated[str | None, Field(alias="diagnosticCode")]
 
 
-class _DeliveryDelay(TypedDict, total=False):
+class DeliveryDelay(TypedDict, total=False):
+    """A temporary failure; SES keeps trying until ``expirationTime``."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     timestamp: Required[str]
     delay_type: Annotated[str | None, Field(alias="delayType")]
     delayed_recipients: Required[
-        Annotated[list[_DelayedRecipient], Field(alias="delayedRecipients")]
+        Annotated[list[DelayedRecipient], Field(alias="delayedRecipients")]
     ]
     expiration_time: Annotated[str | None, Field(alias="expirationTime")]
     reporting_mta: Annotated[str | None, Field(alias="reportingMTA")]
 
 
-class _Reject(TypedDict, total=False):
+class Reject(TypedDict, total=False):
+    """SES refused to send the e-mail (it found a virus)."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     reason: str | None
 
 
-class _Open(TypedDict, total=False):
+class Open(TypedDict, total=False):
+    """The e-mail was opened (the tracking image was loaded)."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     timestamp: Required[str]
     ip_address: Annotated[str | None, Field(alias="ipAddress")]
     user_agent: Annotated[str | None, Field(alias="userAgent")]
 
 
-class _Click(TypedDict, total=False):
+class Click(TypedDict, total=False):
+    """A tracked link of the e-mail was followed."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     timestamp: Required[str]
     link: str | None
@@ -414,66 +250,73 @@ class _Click(TypedDict, total=False):
     user_agent: Annotated[str | None, Field(alias="userAgent")]
 
 
-class _Failure(TypedDict, total=False):
+class Failure(TypedDict, total=False):
+    """The template could not be rendered, so the e-mail was not sent."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     error_message: Annotated[str | None, Field(alias="errorMessage")]
     template_name: Annotated[str | None, Field(alias="templateName")]
 
 
-class _TopicStatus(TypedDict, total=False):
+class TopicStatus(TypedDict, total=False):
+    """A contact's subscription to one topic of a contact list."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     topic_name: Annotated[str | None, Field(alias="topicName")]
     subscription_status: Annotated[str | None, Field(alias="subscriptionStatus")]
 
 
-class _TopicPreferences(TypedDict, total=False):
+class TopicPreferences(TypedDict, total=False):
+    """A contact's preferences in a contact list (``unsubscribeAll`` is false when absent)."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     unsubscribe_all: Annotated[bool, Field(alias="unsubscribeAll")]
-    topic_subscription_status: Annotated[list[_TopicStatus], Field(alias="topicSubscriptionStatus")]
+    topic_subscription_status: Annotated[list[TopicStatus], Field(alias="topicSubscriptionStatus")]
 
 
-class _Subscription(TypedDict, total=False):
+class Subscription(TypedDict, total=False):
+    """A contact changed its preferences through SES list management."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     timestamp: Required[str]
     contact_list: Annotated[str | None, Field(alias="contactList")]
     source: str | None
-    new_topic_preferences: Annotated[_TopicPreferences | None, Field(alias="newTopicPreferences")]
+    new_topic_preferences: Annotated[TopicPreferences | None, Field(alias="newTopicPreferences")]
 
 
-_MailT = TypeVar("_MailT", _Mail, _MailWithoutHeaders)
+MailT = TypeVar("MailT", Mail, MailWithHeaders)
 
 
-class _RecordOf(TypedDict, Generic[_MailT], total=False):
-    """One SES record as read (the keys of SesRecord's fields that the record has), its mail
-    read with or without the headers."""
+class RecordOf(TypedDict, Generic[MailT], total=False):
+    """One SES record: event publishing (``eventType``) or a notification (``notificationType``),
+    its mail read with or without the headers."""
 
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     event_type: Annotated[str | None, Field(alias="eventType")]
     notification_type: Annotated[str | None, Field(alias="notificationType")]
-    mail: _MailT | None
-    bounce: _Bounce | None
-    complaint: _Complaint | None
-    delivery: _Delivery | None
-    delivery_delay: Annotated[_DeliveryDelay | None, Field(alias="deliveryDelay")]
-    reject: _Reject | None
-    open: _Open | None
-    click: _Click | None
-    failure: _Failure | None
-    subscription: _Subscription | None
+    mail: MailT | None
+    bounce: Bounce | None
+    complaint: Complaint | None
+    delivery: Delivery | None
+    delivery_delay: Annotated[DeliveryDelay | None, Field(alias="deliveryDelay")]
+    reject: Reject | None
+    open: Open | None
+    click: Click | None
+    failure: Failure | None
+    subscription: Subscription | None
 
 
-Record = _RecordOf[_Mail]
-_RecordWithoutHeaders = _RecordOf[_MailWithoutHeaders]
+Record = RecordOf[MailWithHeaders]
+"""A record as every reader takes it; ``mail.headers`` is there only when it was read."""
 
-
-_READ_ENVELOPE: TypeAdapter[_Envelope] = TypeAdapter(_Envelope)
-_READ_RECORD: TypeAdapter[_RecordWithoutHeaders] = TypeAdapter(_RecordWithoutHeaders)
-_READ_RECORD_WITH_HEADERS: TypeAdapter[Record] = TypeAdapter(Record)
+ENVELOPE: Schema[Envelope] = Schema(Envelope)
+RECORD: Schema[RecordOf[Mail]] = Schema(RecordOf[Mail], name="SesRecord")
+RECORD_WITH_HEADERS: Schema[Record] = Schema(Record, name="SesRecordWithHeaders")
 
 
 def parse(body: bytes) -> Parsed:
     """The observations of one SNS message body, exactly as SNS posts it."""
-    envelope = validate_fast(NAME, _READ_ENVELOPE.validate_json, _ENVELOPE, body, batch=False)
+    envelope = validate_fast(NAME, ENVELOPE, body, batch=False)
     if envelope["type"] != "Notification":
         return Parsed(notices=[_sns_notice(envelope)])
     message = envelope["message"]
@@ -498,24 +341,17 @@ def _record(message: str) -> Record:
     Headers are validated only for a record without tags, the one place they are read: they
     are most of a record's size, and skipping them saves a third of its validation.
     """
-    tagged = '"tags"' in message
     try:
-        if tagged:
+        if '"tags"' in message:
             # The same keys as a Record's, less mail.headers: a Record for every reader.
-            return cast(Record, _READ_RECORD.validate_json(message))
-        return _READ_RECORD_WITH_HEADERS.validate_json(message)
-    except ValidationError as error:
-        refused = error
-    try:
-        (_RECORD if tagged else _RECORD_WITH_HEADERS).validate_json(message)
-    except ValidationError as error:  # the models' own error, as they tell it
-        refused = error
-    found = body_error(NAME, refused, batch=False)
-    field = "Message" if found.field is None else f"Message.{found.field}"
-    raise BodyError(NAME, 0, field, found.problem)
+            return cast(Record, validate_fast(NAME, RECORD, message, batch=False))
+        return validate_fast(NAME, RECORD_WITH_HEADERS, message, batch=False)
+    except BodyError as error:
+        field = "Message" if error.field is None else f"Message.{error.field}"
+        raise BodyError(NAME, 0, field, error.problem) from None
 
 
-def _sns_notice(envelope: _Envelope) -> Notice:
+def _sns_notice(envelope: Envelope) -> Notice:
     """A subscription or unsubscription confirmation, with what confirming it needs."""
     if envelope["type"] not in {"SubscriptionConfirmation", "UnsubscribeConfirmation"}:
         return unknown_type(0, envelope["type"], NAME)
@@ -747,7 +583,7 @@ _HANDLERS: dict[str, Handler] = {
 # --- shared pieces --------------------------------------------------------------------------
 
 
-def _mail(record: Record) -> _Mail:
+def _mail(record: Record) -> MailWithHeaders:
     """The record's ``mail``; every delivery event carries it."""
     mail = record.get("mail")
     if mail is None:
@@ -755,7 +591,7 @@ def _mail(record: Record) -> _Mail:
     return mail
 
 
-def _destination(mail: _Mail) -> list[str]:
+def _destination(mail: MailWithHeaders) -> list[str]:
     """``mail.destination``, empty when the record has none."""
     return mail.get("destination", [])
 
@@ -779,7 +615,7 @@ def _given(facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _each(
-    mail: _Mail,
+    mail: MailWithHeaders,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -797,7 +633,7 @@ def _each(
 
 
 def _sole(
-    mail: _Mail,
+    mail: MailWithHeaders,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -825,7 +661,7 @@ def _parsed(observations: list[Observation], raw_type: str) -> Parsed:
 
 
 def _observation(
-    mail: _Mail,
+    mail: MailWithHeaders,
     event_id: str,
     raw_type: str,
     kind: EventKind,
@@ -858,7 +694,7 @@ def _address(value: str) -> str:
     return value
 
 
-def _metadata(mail: _Mail) -> dict[str, str]:
+def _metadata(mail: MailWithHeaders) -> dict[str, str]:
     """Our identifiers from the message tags (first value of each), else the tags header.
 
     Only a record read with its headers has ``mail.headers`` (see _record).
@@ -875,7 +711,7 @@ def _metadata(mail: _Mail) -> dict[str, str]:
     return correlation(_header_tags(headers)) if headers else {}
 
 
-def _header_tags(headers: list[_Header] | None) -> dict[str, str]:
+def _header_tags(headers: list[Header] | None) -> dict[str, str]:
     """The ``X-SES-MESSAGE-TAGS: name=value, name=value`` header of the original e-mail.
 
     Notifications of an identity carry no ``tags``; they carry the original headers when the
@@ -888,7 +724,7 @@ def _header_tags(headers: list[_Header] | None) -> dict[str, str]:
     return {}
 
 
-def _first_tag(mail: _Mail, name: str) -> str | None:
+def _first_tag(mail: MailWithHeaders, name: str) -> str | None:
     """The first value of one of SES's own tags (``ses:outgoing-ip``...)."""
     values = (mail.get("tags") or {}).get(name)
     if isinstance(values, list) and values and isinstance(values[0], str):
