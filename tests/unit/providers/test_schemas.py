@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from adapters.providers import brevo, mailgun, postmark, ses
+from adapters.providers import brevo, mailgun, postmark
 from adapters.providers.schema import Schema, model_of
+from adapters.providers.ses import payload as ses_payload
 from tests.unit.providers.payloads import bodies
 
 SCHEMAS: dict[str, Schema[Any]] = {
@@ -25,9 +26,9 @@ SCHEMAS: dict[str, Schema[Any]] = {
     "mailgun body": mailgun.BODY,
     "postmark record": postmark.ONE,
     "postmark batch": postmark.BATCH,
-    "ses envelope": ses.ENVELOPE,
-    "ses record": ses.RECORD,
-    "ses record with headers": ses.RECORD_WITH_HEADERS,
+    "ses envelope": ses_payload.ENVELOPE,
+    "ses record": ses_payload.RECORD,
+    "ses record with headers": ses_payload.RECORD_WITH_HEADERS,
 }
 
 
@@ -55,7 +56,7 @@ def test_fast_schema_and_models_agree(name: str, data: st.DataObject) -> None:
 
 def test_models_are_named_as_the_typed_dicts_they_are_derived_from() -> None:
     # Errors name a nested object's model (pydantic's class_name): the declared name.
-    record = model_of(ses.Record, name="SesRecordWithHeaders")
+    record = model_of(ses_payload.Record, name="SesRecordWithHeaders")
     mail = record.model_fields["mail"].annotation
     assert record.__name__ == "SesRecordWithHeaders"
     assert [arg.__name__ for arg in get_args(mail) if arg is not NoneType] == ["MailWithHeaders"]
