@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from adapters.providers import brevo, mailgun, postmark
+from adapters.providers import brevo, mailgun
+from adapters.providers.postmark import payload as postmark_payload
 from adapters.providers.schema import Schema, model_of
 from adapters.providers.ses import payload as ses_payload
 from tests.unit.providers.payloads import bodies
@@ -24,8 +25,8 @@ SCHEMAS: dict[str, Schema[Any]] = {
     "brevo event": brevo.SINGLE,
     "brevo batch": brevo.BATCH,
     "mailgun body": mailgun.BODY,
-    "postmark record": postmark.ONE,
-    "postmark batch": postmark.BATCH,
+    "postmark record": postmark_payload.ONE,
+    "postmark batch": postmark_payload.BATCH,
     "ses envelope": ses_payload.ENVELOPE,
     "ses record": ses_payload.RECORD,
     "ses record with headers": ses_payload.RECORD_WITH_HEADERS,
