@@ -17,12 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Required
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.schema import Schema
 from adapters.providers.timestamps import from_epoch
 from adapters.providers.validation import validate_fast
 from domain.errors import InvalidObservationError
@@ -69,113 +70,33 @@ _SOURCE_FIELDS = {
 """Where in the body each Observation field the domain may refuse comes from."""
 
 
-# --- the schema as models: what a body that is refused is told against ---------------------
+# --- the schema, declared once: every body is read into these TypedDicts ------------------
 #
-# A body is validated into the TypedDicts below (a third cheaper than model instances); only
-# a body they refuse is validated again by these models, so that its error is told exactly
-# as they tell it (pydantic words a nested object's error differently for a TypedDict). Both
-# schemas declare the same fields with the same types, so they accept the same bodies.
+# A body they refuse is told against models derived from them (see adapters.providers.schema);
+# nested objects keep these names, the models' names in the errors.
+
+_IGNORE = ConfigDict(extra="ignore")  # Mailgun adds fields over time and never removes any
 
 
-class _Model(BaseModel):
-    # Mailgun adds fields over time and promises never to remove any: ignore the unknown ones.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class MessageHeaders(_Model):
+class MessageHeaders(TypedDict, total=False):
     """The headers Mailgun echoes from the sent message."""
 
-    message_id: str | None = Field(default=None, alias="message-id")
-    subject: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-
-
-class MessageIn(_Model):
-    """``event-data.message``."""
-
-    headers: MessageHeaders | None = None
-
-
-class DeliveryStatus(_Model):
-    """``event-data.delivery-status``: the receiving server's answer to the last attempt."""
-
-    code: int | str | None = None
-    message: str | None = None
-    description: str | None = None
-    enhanced_code: str | None = Field(default=None, alias="enhanced-code")
-    mx_host: str | None = Field(default=None, alias="mx-host")
-    attempt_no: int | None = Field(default=None, alias="attempt-no")
-
-
-class ClientInfo(_Model):
-    """``event-data.client-info`` of an open, click or unsubscribe."""
-
-    user_agent: str | None = Field(default=None, alias="user-agent")
-    client_type: str | None = Field(default=None, alias="client-type")
-
-
-class Envelope(_Model):
-    """``event-data.envelope``: how Mailgun sent the message."""
-
-    sending_ip: str | None = Field(default=None, alias="sending-ip")
-
-
-class Reject(_Model):
-    """``event-data.reject`` of a rejected event: why Mailgun refused the send."""
-
-    reason: str | None = None
-    description: str | None = None
-
-
-class EventData(_Model):
-    """One Mailgun event; only ``event`` and ``timestamp`` are guaranteed for every type."""
-
-    event: str
-    # A JSON number only: lax validation would read `true` as 1970-01-01T00:00:01.
-    timestamp: float = Field(strict=True)
-    id: str | None = None
-    recipient: str | None = None
-    message: MessageIn | None = None
-    severity: str | None = None
-    reason: str | None = None
-    delivery_status: DeliveryStatus | None = Field(default=None, alias="delivery-status")
-    reject: Reject | None = None
-    url: str | None = None
-    ip: str | None = None
-    client_info: ClientInfo | None = Field(default=None, alias="client-info")
-    envelope: Envelope | None = None
-    tags: list[Any] | None = None
-    # An object when the send carried variables, else {} or [] (both seen from Mailgun).
-    user_variables: Any = Field(default=None, alias="user-variables")
-
-
-class WebhookBody(_Model):
-    """What Mailgun posts; the ``signature`` block is read by the verifier, not here."""
-
-    event_data: EventData = Field(alias="event-data")
-
-
-_BODY: TypeAdapter[WebhookBody] = TypeAdapter(WebhookBody)
-
-
-# --- the same schema as TypedDicts: what every accepted body is read into -------------------
-
-_IGNORE = ConfigDict(extra="ignore")
-
-
-class _Headers(TypedDict, total=False):
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     message_id: Annotated[str | None, Field(alias="message-id")]
     subject: str | None
     from_: Annotated[str | None, Field(alias="from")]
 
 
-class _Message(TypedDict, total=False):
+class MessageIn(TypedDict, total=False):
+    """``event-data.message``."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
-    headers: _Headers | None
+    headers: MessageHeaders | None
 
 
-class _DeliveryStatus(TypedDict, total=False):
+class DeliveryStatus(TypedDict, total=False):
+    """``event-data.delivery-status``: the receiving server's answer to the last attempt."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     code: int | str | None
     message: str | None
@@ -185,55 +106,68 @@ class _DeliveryStatus(TypedDict, total=False):
     attempt_no: Annotated[int | None, Field(alias="attempt-no")]
 
 
-class _ClientInfo(TypedDict, total=False):
+class ClientInfo(TypedDict, total=False):
+    """``event-data.client-info`` of an open, click or unsubscribe."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     user_agent: Annotated[str | None, Field(alias="user-agent")]
     client_type: Annotated[str | None, Field(alias="client-type")]
 
 
-class _Envelope(TypedDict, total=False):
+class Envelope(TypedDict, total=False):
+    """``event-data.envelope``: how Mailgun sent the message."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     sending_ip: Annotated[str | None, Field(alias="sending-ip")]
 
 
-class _Reject(TypedDict, total=False):
+class Reject(TypedDict, total=False):
+    """``event-data.reject`` of a rejected event: why Mailgun refused the send."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     reason: str | None
     description: str | None
 
 
-class Event(TypedDict, total=False):
-    """``event-data`` as read: the keys of EventData's fields that the body has."""
+class EventData(TypedDict, total=False):
+    """One Mailgun event; only ``event`` and ``timestamp`` are guaranteed for every type.
+
+    A key the body lacks is left out (``.get`` gives None).
+    """
 
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     event: Required[str]
+    # A JSON number only: lax validation would read `true` as 1970-01-01T00:00:01.
     timestamp: Required[Annotated[float, Field(strict=True)]]
     id: str | None
     recipient: str | None
-    message: _Message | None
+    message: MessageIn | None
     severity: str | None
     reason: str | None
-    delivery_status: Annotated[_DeliveryStatus | None, Field(alias="delivery-status")]
-    reject: _Reject | None
+    delivery_status: Annotated[DeliveryStatus | None, Field(alias="delivery-status")]
+    reject: Reject | None
     url: str | None
     ip: str | None
-    client_info: Annotated[_ClientInfo | None, Field(alias="client-info")]
-    envelope: _Envelope | None
+    client_info: Annotated[ClientInfo | None, Field(alias="client-info")]
+    envelope: Envelope | None
     tags: list[Any] | None
+    # An object when the send carried variables, else {} or [] (both seen from Mailgun).
     user_variables: Annotated[Any, Field(alias="user-variables")]
 
 
-class _Body(TypedDict):
+class WebhookBody(TypedDict):
+    """What Mailgun posts; the ``signature`` block is read by the verifier, not here."""
+
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
-    event_data: Annotated[Event, Field(alias="event-data")]
+    event_data: Annotated[EventData, Field(alias="event-data")]
 
 
-_READ: TypeAdapter[_Body] = TypeAdapter(_Body)
+BODY: Schema[WebhookBody] = Schema(WebhookBody)
 
 
 def parse(body: bytes) -> Parsed:
     """The observation (or notice) of one Mailgun webhook body, exactly as Mailgun posts it."""
-    event = validate_fast(NAME, _READ.validate_json, _BODY, body, batch=False)["event_data"]
+    event = validate_fast(NAME, BODY, body, batch=False)["event_data"]
     raw_type = event["event"]
     if raw_type not in MAPPING:
         return Parsed(notices=[unknown_type(0, raw_type, NAME)])
@@ -264,7 +198,7 @@ def failed_kind(severity: str | None, reason: str | None) -> EventKind:
     return EventKind.HARD_BOUNCE
 
 
-def observation(event: Event, kind: EventKind) -> Observation:
+def observation(event: EventData, kind: EventKind) -> Observation:
     """The domain's Observation of one delivery event."""
     message = event.get("message")
     headers = message.get("headers") if message else None
@@ -310,7 +244,7 @@ def event_id(raw_id: str | None, occurred_at: datetime) -> str | None:
 _NO_VALUE = (None, "")
 
 
-def event_details(event: Event, headers: _Headers | None) -> dict[str, Any]:
+def event_details(event: EventData, headers: MessageHeaders | None) -> dict[str, Any]:
     """The event's facts in mailledger's detail names (those of ``details.details``).
 
     Built as one dict literal filtered once: the same dict ``details(...)`` gives, without

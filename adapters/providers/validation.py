@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from adapters.providers.errors import BodyError
+from adapters.providers.schema import Schema
 
 T = TypeVar("T")
 
@@ -43,25 +43,17 @@ def body_error(provider: str, error: ValidationError, *, batch: bool) -> BodyErr
     return BodyError(provider, index, field, str(first["msg"]))
 
 
-def validate_fast(
-    provider: str,
-    fast: Callable[[bytes], T],
-    exact: TypeAdapter[Any],
-    body: bytes,
-    *,
-    batch: bool,
-) -> T:
-    """``body`` validated by ``fast``, a lighter schema of the same fields (TypedDicts), e.g.
-    a TypeAdapter's ``validator.validate_json``.
+def validate_fast(provider: str, schema: Schema[T], body: bytes | str, *, batch: bool) -> T:
+    """``body`` validated into ``schema``'s TypedDicts (the fast path every body takes).
 
-    Only a body ``fast`` refuses is validated again by ``exact``, the provider's full models,
-    so that the error is worded as the models word it; ``fast``'s own error is the fallback
-    when the models happen to take the body.
+    Only a body they refuse is validated again by ``schema``'s models, so that the error is
+    worded as the models word it; the TypedDicts' own error is the fallback should the models
+    take the body.
     """
     try:
-        return fast(body)
+        return schema.read(body)
     except ValidationError as error:
-        validate_body(provider, exact, body, batch=batch)
+        validate_body(provider, schema.models, body, batch=batch)
         raise body_error(provider, error, batch=batch) from None
 
 

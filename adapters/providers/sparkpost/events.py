@@ -1,0 +1,125 @@
+"""A SparkPost batch's events, each read by its class: an observation, or a notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.sparkpost.bounce_classes import BOUNCE_CLASSES, BounceClass
+from adapters.providers.sparkpost.facts import details_of, text
+from adapters.providers.sparkpost.mapping import (
+    CLASSES,
+    MAPPING,
+    NAME,
+    NOT_DELIVERY_FACTS,
+    PING,
+    PING_REASON,
+)
+from adapters.providers.sparkpost.observation import observation_of
+from adapters.providers.sparkpost.payload import BODY, Msys, OtherEvent, RecipientEvent
+from adapters.providers.validation import validate_body
+from domain.values import Observation
+
+_BOUNCE_TYPES = frozenset({"bounce", "out_of_band"})
+_RECIPIENT_CLASSES = frozenset({"message_event", "track_event", "gen_event", "unsubscribe_event"})
+
+
+def parse(body: bytes) -> Parsed:
+    """The observations and notices of one webhook batch, exactly as SparkPost posts it."""
+    envelopes = validate_body(NAME, BODY, body, batch=True)
+    observations: list[Observation] = []
+    notices: list[Notice] = []
+    add_observation = observations.append
+    add_notice = notices.append
+    # The events of one body mostly repeat a message's rcpt_meta: its metadata is read once.
+    metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] = {}
+    for index, envelope in enumerate(envelopes):
+        msys = envelope.msys
+        present = msys.model_fields_set
+        if len(present) == 1:
+            event_class = next(iter(present))
+            if event_class in _RECIPIENT_CLASSES:
+                event = getattr(msys, event_class)
+                if event is not None:
+                    result = recipient_event(index, event_class, event, metadata_by_meta)
+                    if type(result) is Observation:
+                        add_observation(result)
+                    else:
+                        add_notice(result)  # type: ignore[arg-type]
+                    continue
+        result = read_event(index, msys)
+        if isinstance(result, Notice):
+            add_notice(result)
+        else:
+            add_observation(result)
+    return Parsed(observations=observations, notices=notices)
+
+
+def read_event(index: int, msys: Msys) -> Observation | Notice:
+    """The observation, or the notice, of one ``msys`` object."""
+    # The set fields include extra keys: a class SparkPost adds counts as one too.
+    present = list(msys.model_fields_set)
+    if not present:
+        return Notice(index, PING, PING_REASON, known=True)
+    if len(present) > 1:
+        found = ", ".join(sorted(present))
+        raise BodyError(NAME, index, "msys", f"expected one event class, found {found}")
+    event_class = present[0]
+    if event_class in _RECIPIENT_CLASSES:
+        event = getattr(msys, event_class)
+        if event is None:
+            raise BodyError(NAME, index, f"msys.{event_class}", "expected a JSON object")
+        return recipient_event(index, event_class, event)
+    return other_event(index, event_class, msys)
+
+
+def recipient_event(
+    index: int,
+    event_class: str,
+    event: RecipientEvent,
+    metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] | None = None,
+) -> Observation | Notice:
+    """A recipient event's observation; a notice for a type that is unknown or no fact.
+
+    ``metadata_by_meta`` keeps the metadata already read from a body's ``rcpt_meta``.
+    """
+    raw_type = event.type
+    if raw_type not in CLASSES[event_class]:
+        return unknown_type(index, raw_type, NAME)
+    kind = MAPPING[raw_type]
+    if kind is None:
+        return Notice(index, raw_type, NOT_DELIVERY_FACTS[raw_type], known=True)
+    bounce_class = text(event.bounce_class)
+    bounce = BOUNCE_CLASSES.get(bounce_class) if bounce_class is not None else None
+    facts = details_of(event_class, event, bounce_class, bounce)
+    if bounce is not None and raw_type in _BOUNCE_TYPES:
+        if bounce.kind is None:
+            return bounce_notice(index, raw_type, bounce, facts)
+        kind = bounce.kind
+    return observation_of(index, event_class, event, kind, facts, metadata_by_meta)
+
+
+def other_event(index: int, event_class: str, msys: Msys) -> Notice:
+    """The notice of an event in a class that names no message of ours, or an unknown class."""
+    if event_class == "relay_message":
+        return Notice(index, event_class, NOT_DELIVERY_FACTS[event_class], known=True)
+    event = getattr(msys, event_class, None)
+    if isinstance(event, OtherEvent):
+        if event.type in CLASSES[event_class]:
+            return Notice(index, event.type, NOT_DELIVERY_FACTS[event_class], known=True)
+        return unknown_type(index, event.type, NAME)
+    if event_class in CLASSES:
+        raise BodyError(NAME, index, f"msys.{event_class}", "expected a JSON object")
+    inner = (msys.model_extra or {}).get(event_class)
+    raw_type = inner.get("type") if isinstance(inner, dict) else None
+    return unknown_type(index, raw_type if isinstance(raw_type, str) else event_class, NAME)
+
+
+def bounce_notice(index: int, raw_type: str, bounce: BounceClass, facts: dict[str, Any]) -> Notice:
+    """The known notice of a bounce whose class says it is no delivery failure."""
+    reason = (
+        f"SparkPost classified this {raw_type} as {bounce.name!r}: an answer from the "
+        "recipient's side, not a delivery failure"
+    )
+    return Notice(index, raw_type, reason, known=True, details=facts)
