@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from adapters.cli.support import run_in_one_line
 from adapters.logging import configure_logging
 from bench.cli import bench
 
 
 def main() -> None:
-    """Warnings only on stderr, as the product's commands do by default, then the group."""
+    """Warnings only on stderr, as the product's commands do by default; errors in one line."""
     configure_logging("warning")
-    bench(prog_name="python -m bench")
+    run_in_one_line(bench, prog_name="python -m bench")
 
 
 if __name__ == "__main__":

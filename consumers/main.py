@@ -6,8 +6,6 @@ this package; each receives the process's ``Settings`` as its context object.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from adapters.cli.demo import demo
@@ -16,7 +14,7 @@ from adapters.cli.keys import keys
 from adapters.cli.projections import projections
 from adapters.cli.reading import history, messages, show
 from adapters.cli.recording import ingest, register
-from adapters.cli.support import user_errors
+from adapters.cli.support import run_in_one_line, user_errors
 from adapters.logging import configure_logging
 from adapters.settings import LogLevel, load_settings, variable
 from adapters.storage.database import DEFAULT_DATABASE_URL
@@ -66,19 +64,4 @@ main.add_command(projections)
 
 def run() -> None:
     """The console script: every error, usage mistakes included, as one line on stderr."""
-    try:
-        code = main.main(standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as error:
-        click.echo(error.format_message(), err=True)
-        sys.exit(error.exit_code)
-    except click.UsageError as error:
-        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-        click.echo(f"Error: {error.format_message()}{hint}", err=True)
-        sys.exit(error.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_in_one_line(main)
