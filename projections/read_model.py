@@ -36,7 +36,19 @@ class ReadModel(Projection[ViewRecorder]):
         A rebuild creates the indexes after the replay: building an index once over the rows
         is cheaper than updating it with every row written.
         """
-        self.view.create([s for s in self.schema() if indexes or not s.startswith("CREATE INDEX")])
+        self.view.create(self._statements(indexes))
+
+    def reset(self, *, indexes: bool = True) -> None:
+        """Empty the view: its tables dropped and created anew, its position back to 0.
+
+        One transaction, under the lock the view's writers queue on: a writer that was applying
+        a batch finishes first, and one that comes after finds the view at 0, never a table
+        that is missing.
+        """
+        self.view.reset(self.tables, self._statements(indexes))
+
+    def _statements(self, indexes: bool) -> list[str]:
+        return [s for s in self.schema() if indexes or not s.startswith("CREATE INDEX")]
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """eventsourcing's entry point: one event at a time (a runner of the library calls it)."""

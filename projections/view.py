@@ -67,7 +67,8 @@ class View(Protocol):
     @contextmanager
     def reading(self) -> Iterator[Tx]: ...
 
-    def drop(self, tables: Sequence[str]) -> None: ...
+    def reset(self, tables: Sequence[str], statements: Sequence[str]) -> None:
+        """Drop ``tables`` and the position, then run ``statements``, in one locked transaction."""
 
     def close(self) -> None: ...
 

@@ -117,9 +117,15 @@ CREATION_RACES: tuple[type[Exception], ...] = (
 SQLITE_CREATION_RACES: tuple[type[Exception], ...] = (
     eventsourcing.persistence.OperationalError,
     sqlite3.OperationalError,
+    eventsourcing.persistence.IntegrityError,
 )
-"""What SQLite raises ("database is locked") when another process is creating tables in the
-same file: a deferred transaction that must upgrade to writing is refused at once."""
+"""What eventsourcing raises on SQLite when another process is creating tables in the same file.
+
+"database is locked": a deferred transaction that must upgrade to writing is refused at once.
+"Failed to record tracking for __migration__ 1": both processes found no tracking table, the
+loser waited for the winner's lock and then met the winner's migration row. Trying again reads
+that row, so the loser leaves the winner's tables as they are and inserts nothing.
+"""
 
 T = TypeVar("T")
 
@@ -132,8 +138,9 @@ def despite_creation_races(
     Processes that start together on a fresh PostgreSQL database (consumers of one group, a
     consumer and a command, a server) each create the tables if missing; PostgreSQL lets one
     win and fails the others even with IF NOT EXISTS ("tuple concurrently updated", a type or
-    relation that "already exists"). Once the winner commits the tables exist, so trying again
-    succeeds.
+    relation that "already exists"). On SQLite the losers meet the winner's lock or its
+    migration row instead (SQLITE_CREATION_RACES). Once the winner commits the tables exist,
+    so trying again succeeds.
     """
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:

@@ -8,7 +8,8 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from psycopg import sql
+from psycopg import Cursor, sql
+from psycopg.rows import DictRow
 
 from projections.view import PositionMovedError, Tx, ViewRecorder, upsert_assignments
 
@@ -89,14 +90,24 @@ class PostgresView(PostgresTrackingRecorder, ViewRecorder):
         ]
         self.create_table()
 
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # The library's step inside create_table()'s transaction: creating a rebuilt view's
+        # indexes waits for its writers, as they wait for each other.
+        self._lock(curs)
+        super()._create_table(curs)
+
+    def _lock(self, cursor: Cursor[DictRow]) -> None:
+        # Writers of one view queue here; the lock is held until the transaction ends.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.name])
+
     def position(self) -> int:
         return self.max_tracking_id(self.upstream) or 0
 
     @contextmanager
     def writing(self, expected: int, tracking: Tracking) -> Iterator[Tx]:
         with self.datastore.transaction(commit=True) as cursor:
-            # Writers of one view queue here, so each batch is applied by exactly one of them.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.name])
+            # Under the view's lock, so each batch is applied by exactly one writer.
+            self._lock(cursor)
             if (self._max_tracking_id(self.upstream, cursor) or 0) != expected:
                 raise PositionMovedError(self.name)
             yield _PostgresTx(cursor, self.datastore.schema)
@@ -107,15 +118,19 @@ class PostgresView(PostgresTrackingRecorder, ViewRecorder):
         with self.datastore.transaction(commit=False) as cursor:
             yield _PostgresTx(cursor, self.datastore.schema)
 
-    def drop(self, tables: Sequence[str]) -> None:
+    def reset(self, tables: Sequence[str], statements: Sequence[str]) -> None:
+        # PostgreSQL's DDL is transactional: a writer queued on the lock finds the new, empty
+        # tables and the position gone, never a missing table.
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.name])
+            self._lock(cursor)
             for name in tables:
                 cursor.execute(sql.SQL(f"DROP TABLE IF EXISTS {self.table(name)}"))
             cursor.execute(
                 f"DELETE FROM {self.table(self.tracking_table_name)} WHERE application_name = %s",
                 [self.upstream],
             )
+            for statement in statements:
+                cursor.execute(sql.SQL(statement))
 
     def close(self) -> None:
         self.datastore.close()

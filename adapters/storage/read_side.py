@@ -97,11 +97,14 @@ class ReadSide:
             return self.runner().catch_up(on_progress)
 
     def rebuild(self, name: str, on_progress: Callable[[Progress], None] | None = None) -> int:
-        """Drop one projection's tables and replay the whole log into them."""
+        """Drop one projection's tables and replay the whole log into them.
+
+        Another process following the log may go on meanwhile: it finds the view emptied and
+        back at 0, and replays into it beside this one, each batch applied once.
+        """
         model = self.model(name)
         with self._lock:
-            model.view.drop(model.tables)
-            model.create(indexes=False)
+            model.reset(indexes=False)
             applied = self.runner([name]).catch_up(on_progress)
             model.create()
             return applied

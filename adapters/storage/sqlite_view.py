@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.view import PositionMovedError, Tx, ViewRecorder, upsert_assignments
 
@@ -76,19 +76,34 @@ class SQLiteView(SQLiteTrackingRecorder, ViewRecorder):
         self.create_table_statements = [*self._library_statements, *statements]
         self.create_table()
 
+    def _create_table(self, c: SQLiteCursor) -> None:
+        # The library's step inside create_table()'s transaction. Its first statements find
+        # the tables there and only read; had a writer of the view committed since, SQLite would
+        # refuse the first that writes (a rebuilt view's indexes) at once, "database is
+        # locked". Taking the write lock first waits for the writer instead. A tracking table
+        # still missing has no writers, and creating it is the transaction's first write.
+        if self.tracking_table_exists:
+            self._lock(c)
+        super()._create_table(c)
+
+    def _lock(self, cursor: SQLiteCursor) -> None:
+        # A transaction's first statement that writes waits for SQLite's write lock and keeps
+        # it to the commit; one that only reads first would be refused if another wrote since.
+        cursor.execute(
+            f"UPDATE {self.tracking_table_name} SET notification_id = notification_id "
+            "WHERE application_name = ?",
+            [self.upstream],
+        )
+
     def position(self) -> int:
         return self.max_tracking_id(self.upstream) or 0
 
     @contextmanager
     def writing(self, expected: int, tracking: Tracking) -> Iterator[Tx]:
         with self.datastore.transaction(commit=True) as cursor:
-            # A write first takes SQLite's write lock, so no other process moves the position
-            # between this read of it and the commit.
-            cursor.execute(
-                f"UPDATE {self.tracking_table_name} SET notification_id = notification_id "
-                "WHERE application_name = ?",
-                [self.upstream],
-            )
+            # The write lock first, so no other process moves the position between this read
+            # of it and the commit.
+            self._lock(cursor)
             if (self._max_tracking_id(self.upstream, cursor) or 0) != expected:
                 raise PositionMovedError(self.name)
             yield _SQLiteTx(cursor)
@@ -99,14 +114,19 @@ class SQLiteView(SQLiteTrackingRecorder, ViewRecorder):
         with self.datastore.transaction(commit=False) as cursor:
             yield _SQLiteTx(cursor)
 
-    def drop(self, tables: Sequence[str]) -> None:
+    def reset(self, tables: Sequence[str], statements: Sequence[str]) -> None:
+        # One transaction under the write lock: another writer of the view finds the new,
+        # empty tables and the position gone, never a missing table.
         with self.datastore.transaction(commit=True) as cursor:
+            self._lock(cursor)
             for name in tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(
                 f"DELETE FROM {self.tracking_table_name} WHERE application_name = ?",
                 [self.upstream],
             )
+            for statement in statements:
+                cursor.execute(statement)
 
     def close(self) -> None:
         self.datastore.close()

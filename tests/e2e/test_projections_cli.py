@@ -78,8 +78,7 @@ def test_run_once_catches_up_what_another_writer_left_behind(database_url: str) 
     database = parse_database_url(database_url)
     with open_read_side(database) as side:
         for model in side.models.values():
-            model.view.drop(model.tables)
-            model.create()
+            model.reset()
     assert all(at == 0 and behind > 0 for at, behind in positions(database_url).values())
 
     result = run(database_url, "projections", "run", "--once")
@@ -101,9 +100,7 @@ def test_run_follows_new_events_and_stops_on_sigterm(database_url: str, tmp_path
         ok(database_url, "register", stdin=SENDS)
         database = parse_database_url(database_url)
         with open_read_side(database) as side:
-            model = side.models["daily_counts"]
-            model.view.drop(model.tables)
-            model.create()
+            side.models["daily_counts"].reset()
         wait_until(
             lambda: positions(database_url)["daily_counts"][1] == 0,
             "the follower to catch up",
