@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,5 +32,15 @@ def test_inner_packages_import_only_inward(package: str) -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted((imported_top_levels(path) & OUTER) - ALLOWED[package])
         for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_domain_imports_only_the_standard_library_and_eventsourcing() -> None:
+    # The rule docs/domain.md states; the test above sees only the project's own packages.
+    allowed = set(sys.stdlib_module_names) | ALLOWED["domain"]
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_top_levels(path) - allowed)
+        for path in (ROOT / "domain").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
