@@ -12,8 +12,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-import orjson
-
+from domain.canonical_json import UnencodableError, canonical_json
 from domain.errors import InvalidObservationError
 from domain.identity import (
     NORMALISED_CACHE_SIZE,
@@ -236,7 +235,6 @@ class Observation:
         and a plain hash over an address could be reversed with a dictionary after erasure.
         """
         kind = self.kind.value
-        # orjson writes an aware datetime exactly as isoformat() does, without the call.
         canonical = [
             self.provider,
             self.provider_message_id,
@@ -247,8 +245,8 @@ class Observation:
         ]
         try:
             # Sorted keys and no spaces: the same event always gives the same bytes.
-            encoded = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError as error:
+            encoded = canonical_json(canonical)
+        except UnencodableError as error:
             raise InvalidObservationError("details", f"cannot be stored: {error}") from None
         return "sha256:" + hashlib.sha256(encoded).hexdigest()[:32]
 
