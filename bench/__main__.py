@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.cli.support import run_in_one_line
+from adapters.intake.fast_hashing import use_fast_hashing
 from adapters.logging import configure_logging
 from bench.cli import bench
 
@@ -10,6 +11,7 @@ from bench.cli import bench
 def main() -> None:
     """Warnings only on stderr, as the product's commands do by default; errors in one line."""
     configure_logging("warning")
+    use_fast_hashing()
     run_in_one_line(bench, prog_name="python -m bench")
 
 

@@ -15,6 +15,7 @@ from adapters.cli.projections import projections
 from adapters.cli.reading import history, messages, show
 from adapters.cli.recording import ingest, register
 from adapters.cli.support import run_in_one_line, user_errors
+from adapters.intake.fast_hashing import use_fast_hashing
 from adapters.logging import configure_logging
 from adapters.settings import LogLevel, load_settings, variable
 from adapters.storage.database import DEFAULT_DATABASE_URL
@@ -48,6 +49,7 @@ def main(ctx: click.Context, database_url: str | None, log_level: str | None) ->
             database_url=database_url, log_level=log_level.lower() if log_level else None
         )
     configure_logging(settings.log_level or _default_level(ctx.invoked_subcommand))
+    use_fast_hashing()
     ctx.obj = settings
 
 

@@ -194,3 +194,24 @@ def _type_name(kind: type) -> str:
     if kind.__flags__ & _HEAP_TYPE or kind.__module__ == "builtins":
         return kind.__name__
     return f"{kind.__module__}.{kind.__name__}"
+
+
+Encoder = Callable[[object], bytes]
+"""Writes a value's canonical JSON, or raises UnencodableError in orjson's words."""
+
+_encoders: list[Encoder] = [canonical_json]
+
+
+def use_encoder(encoder: Encoder | None) -> None:
+    """Encode with ``encoder`` from now on; None goes back to this module's own.
+
+    The domain keeps to the standard library. A process may plug in a faster encoder of the
+    same bytes, as the entry point does with orjson's (tests/unit/test_canonical_json.py
+    proves orjson writes exactly these bytes and refuses exactly these values).
+    """
+    _encoders[0] = encoder or canonical_json
+
+
+def encode(value: object) -> bytes:
+    """The canonical JSON of a value, by the encoder in use."""
+    return _encoders[0](value)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from domain.canonical_json import UnencodableError, canonical_json
+from domain.canonical_json import UnencodableError, encode
 from domain.errors import InvalidObservationError
 from domain.identity import (
     NORMALISED_CACHE_SIZE,
@@ -245,7 +245,7 @@ class Observation:
         ]
         try:
             # Sorted keys and no spaces: the same event always gives the same bytes.
-            encoded = canonical_json(canonical)
+            encoded = encode(canonical)
         except UnencodableError as error:
             raise InvalidObservationError("details", f"cannot be stored: {error}") from None
         return "sha256:" + hashlib.sha256(encoded).hexdigest()[:32]
