@@ -66,7 +66,7 @@ class _Stop:
     server: uvicorn.Server | None = None
 
     def __call__(self, signal_name: str) -> None:
-        # Once serving, uvicorn's handler (see _Server) had the signal first.
+        # Once serving, uvicorn's handler (see ApiServer) had the signal first.
         if not self.requested and self.server is None:
             log.info("api.stopping", signal=signal_name)
         self.requested = True
