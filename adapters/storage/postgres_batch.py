@@ -15,9 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    InterfaceError,
     Notification,
-    OperationalError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -26,9 +24,10 @@ from eventsourcing.postgres import (
     PostgresFactory,
     PostgresProcessRecorder,
 )
-from eventsourcing.utils import retry
 from psycopg import sql
 from psycopg.rows import tuple_row
+
+from adapters.storage.reconnecting import retry_dropped_connections
 
 
 def _events_table(recorder: PostgresAggregateRecorder) -> sql.Composed:
@@ -41,7 +40,7 @@ def _events_table(recorder: PostgresAggregateRecorder) -> sql.Composed:
 class BatchReads(PostgresAggregateRecorder):
     """Reads of many aggregates in one query each."""
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_dropped_connections
     def select_latest(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """The stored record with the highest version of each id that has one."""
         # LATERAL makes one index probe per id, whatever the planner guesses of unnest's size.
@@ -53,7 +52,7 @@ class BatchReads(PostgresAggregateRecorder):
         ).format(table=_events_table(self))
         return self._select(statement, [list(originator_ids)])
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_dropped_connections
     def select_after(self, positions: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The records of each id above its given version, by id then version."""
         statement = sql.SQL(
@@ -91,7 +90,7 @@ class BatchReads(PostgresAggregateRecorder):
 class BinaryNotifications(PostgresApplicationRecorder):
     """Pages of the log read in PostgreSQL's binary format: what read models replay."""
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_dropped_connections
     def select_notifications(
         self,
         start: int | None,
@@ -139,7 +138,7 @@ class BinaryNotifications(PostgresApplicationRecorder):
 class CopyInserts(PostgresApplicationRecorder):
     """Inserts a batch of events with COPY, under the library's table lock and transaction."""
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_dropped_connections
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

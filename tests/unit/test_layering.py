@@ -36,6 +36,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "typing_extensions",
             "sqlite3",
             "psycopg",
+            "psycopg_pool",
             "kafka",
             "click",
             "cryptography",
