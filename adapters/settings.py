@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         """The broker and topics; None when no bootstrap servers are set and none are
         ``required``, else SettingError naming the variable."""
         servers = self.kafka_bootstrap_servers
-        if servers is None or not servers.strip():
+        if servers is None:  # blank counts as unset (see _blank_is_unset)
             if not required:
                 return None
             raise SettingError(

@@ -38,7 +38,6 @@ class DecodedEvents:
 
     observations: list[Observation] = field(default_factory=list)
     poison: list[Poison] = field(default_factory=list)
-    skipped: int = 0
 
 
 @dataclass
@@ -101,7 +100,6 @@ def decode_events(records: Sequence[Any], verifiers: Verifiers | None) -> Decode
             decoded.poison.append(Poison(record, str(error)))
             continue
         decoded.observations.extend(read.observations)
-        decoded.skipped += len(read.notices)
     return decoded
 
 
