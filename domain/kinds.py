@@ -51,6 +51,13 @@ DELIVERY_FACTS = FAILURES | DELIVERIES | IN_FLIGHT
 """Kinds that decide whether a recipient is delivered or failed; queued and unsubscribed do not."""
 
 
+MACHINE_OPEN = "machine"
+"""The details key set True on an ``opened`` fact that a machine made, not a person: a
+privacy proxy fetching images ahead of the reader (Apple Mail Privacy Protection, Brevo's
+proxy opens, SendGrid's ``sg_machine_open``, Mailgun's ``client-info.bot``). Such opens are
+shown as such and left out of open counts and open rates."""
+
+
 class Outcome(StrEnum):
     """A message's outcome rolled up over its recipients."""
 

@@ -25,11 +25,34 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """An event of the body that cannot be read, set aside so the rest of the body records.
+
+    ``data`` is the event alone as a body of its provider's format (a one-element array for
+    the batch formats, the line for the generic one, the whole body where a body is one
+    event), so that it can be replayed as it is once the cause is fixed. ``reason`` is the
+    BodyError's message: it names the provider, the event and the field.
+    """
+
+    index: int
+    reason: str
+    data: bytes
+    raw_type: str | None = None
+
+
+@dataclass(frozen=True)
 class Parsed:
-    """The normalised observations of one body, in body order, and its notices."""
+    """The normalised observations of one body, in body order, its notices, and the events
+    that could not be read.
+
+    A body that is not its provider's format as a whole (not JSON, not an event or an array
+    of them) raises BodyError; one event of it that cannot be read is ``rejected`` instead,
+    so a provider's batch of good events is never refused for one odd one.
+    """
 
     observations: list[Observation] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
     @property
     def unknown(self) -> list[Notice]:
