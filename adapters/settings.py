@@ -25,6 +25,8 @@ from adapters.kafka.settings import (
     KafkaSettings,
 )
 from adapters.storage.database import DEFAULT_DATABASE_URL
+from domain.errors import InvalidObservationError
+from domain.identity import check_tenant
 
 PREFIX = "MAILLEDGER_"
 
@@ -60,6 +62,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     log_level: LogLevel | None = None
     """None: the command's own default (info for long-running processes, else warning)."""
+    default_tenant: str | None = None
+    """The tenant of an installation that serves one: what ``ingest``, ``publish`` and the
+    consumer take when no ``--tenant`` (or envelope) names one. Never guessed from a body."""
 
     kafka_bootstrap_servers: str | None = None
     kafka_provider_events_topic: str = DEFAULT_PROVIDER_EVENTS_TOPIC
@@ -91,8 +96,22 @@ class Settings(BaseSettings):
     def _any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("default_tenant")
+    @classmethod
+    def _a_tenant(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_tenant(value)
+            except InvalidObservationError as error:
+                raise ValueError(error.problem) from None
+        return value
+
     @field_validator(
-        "kafka_bootstrap_servers", "kafka_instance_id", *VERIFICATION_FIELDS, mode="before"
+        "kafka_bootstrap_servers",
+        "kafka_instance_id",
+        "default_tenant",
+        *VERIFICATION_FIELDS,
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

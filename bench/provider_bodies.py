@@ -87,6 +87,8 @@ class ProviderBody:
     provider: str
     data: bytes
     events: int
+    tenant: str
+    """The tenant whose webhook received it: its events are that tenant's messages'."""
 
 
 class Renderer:
@@ -124,20 +126,21 @@ class Renderer:
         self, arriving: Sequence[Observation], sent_at: dict[str, datetime]
     ) -> Iterator[ProviderBody]:
         """The events in arrival order as bodies: SendGrid's gathered into arrays of
-        ``SENDGRID_BATCH``, every other provider's one a body. ``sent_at`` maps each
-        provider message id to its send's time."""
-        pending: list[str] = []
+        ``SENDGRID_BATCH`` per tenant, every other provider's one a body. ``sent_at`` maps
+        each provider message id to its send's time."""
+        pending: dict[str, list[str]] = {}
         for observation in arriving:
             text = self.event(observation, sent_at[observation.provider_message_id])
             if observation.provider != "sendgrid":
-                yield ProviderBody(observation.provider, text.encode(), 1)
+                yield ProviderBody(observation.provider, text.encode(), 1, observation.tenant)
                 continue
-            pending.append(text)
-            if len(pending) == SENDGRID_BATCH:
-                yield _sendgrid_body(pending)
-                pending = []
-        if pending:
-            yield _sendgrid_body(pending)
+            batch = pending.setdefault(observation.tenant, [])
+            batch.append(text)
+            if len(batch) == SENDGRID_BATCH:
+                yield _sendgrid_body(batch, observation.tenant)
+                del pending[observation.tenant]
+        for tenant, batch in pending.items():
+            yield _sendgrid_body(batch, tenant)
 
 
 def check_rendering(renderer: Renderer, send: Send) -> None:
@@ -208,5 +211,5 @@ def _iso(at: datetime) -> str:
     return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _sendgrid_body(events: list[str]) -> ProviderBody:
-    return ProviderBody("sendgrid", ("[" + ",".join(events) + "]").encode(), len(events))
+def _sendgrid_body(events: list[str], tenant: str) -> ProviderBody:
+    return ProviderBody("sendgrid", ("[" + ",".join(events) + "]").encode(), len(events), tenant)

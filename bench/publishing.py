@@ -65,7 +65,7 @@ def _event_chunks(
     chunk: list[Record] = []
     for arriving in traffic.batches(ARRIVAL_MESSAGES, rng):
         for number, body in enumerate(renderer.bodies(arriving, sent_at)):
-            posted = Body(f"bench-{number}", body.data, received_at)
+            posted = Body(f"bench-{number}", body.data, received_at, tenant=body.tenant)
             chunk.extend(provider_records(settings.provider_events_topic, body.provider, [posted]))
         if len(chunk) >= CHUNK_RECORDS:
             yield chunk

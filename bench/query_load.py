@@ -233,6 +233,7 @@ class _Chunk:
                             event_id=f"{provider_message_id}-{index}-{len(items)}",
                             raw_type=kind.value,
                             details=_DETAILS[kind],
+                            tenant=send.tenant,
                         ),
                     )
                 )
@@ -300,8 +301,12 @@ def build(workload: Workload, mapper: Mapper[UUID], index: int) -> Built:
     for number in chunk.numbers:
         provider, provider_message_id, items = chunk.message(number)
         first_us = items[0][0]
+        tenant = next(item for _, _, item in items if isinstance(item, Send)).tenant
         message = Message.start(
-            provider, provider_message_id, recorded_at=START + timedelta(microseconds=first_us)
+            tenant,
+            provider,
+            provider_message_id,
+            recorded_at=START + timedelta(microseconds=first_us),
         )
         arrivals = [first_us]
         for arrival_us, _, item in items:

@@ -43,6 +43,7 @@ def build_long_message(ledger: Ledger, events: int) -> UUID:
             occurred_at=START + timedelta(minutes=n),
             event_id=f"open-{n:05d}",
             details={"user_agent": "Mozilla/5.0", "ip": "198.51.100.7"},
+            tenant="bench",
         )
         for n in range(events)
     ]

@@ -144,6 +144,7 @@ def consume(
         verify=verify,
         cache_messages=cache_messages,
         lag_interval_seconds=lag_interval,
+        default_tenant=process.default_tenant,
         views=views,
     )
     stop = threading.Event()

@@ -177,7 +177,7 @@ class ConsumerLoop:
             pending, poison = sends.sends, sends.poison
             batch = Batch(sends=[send for send, _ in pending])
         else:
-            events = decode_events(records, self.verifiers)
+            events = decode_events(records, self.verifiers, self.settings.default_tenant)
             pending, poison = [], events.poison
             batch = Batch(observations=events.observations)
         refused: Sequence[Poison] = poison

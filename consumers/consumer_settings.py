@@ -27,6 +27,9 @@ class ConsumeSettings:
     cache_messages: int = 2_000
     """About 9 KB each with their events; the cache spares reading back recent messages."""
     lag_interval_seconds: float = 10.0
+    default_tenant: str | None = None
+    """The tenant of envelopes of format 1, which name none; without one they are dead
+    letters."""
     views: bool | None = None
     """Catch the read models up when idle and at exit; None: on SQLite only, where nothing
     else follows the log (on PostgreSQL ``projections run`` or ``serve`` does)."""

@@ -43,6 +43,15 @@ class RegistrationConflictError(MailledgerError):
         self.fields = fields
 
 
+class TenantMismatchError(MailledgerError):
+    """A registration or an event of one tenant was offered to another tenant's message."""
+
+    def __init__(self, message_id: UUID) -> None:
+        # Never the other tenant's name: the message says only that it is not the caller's.
+        super().__init__(f"message {message_id} belongs to another tenant")
+        self.message_id = message_id
+
+
 class UnknownVersionError(MailledgerError, LookupError):
     """The message has no such version."""
 

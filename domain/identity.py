@@ -1,14 +1,27 @@
-"""Deterministic message ids, so a registration and any provider event find the same aggregate."""
+"""Deterministic message ids, so a registration and any provider event find the same aggregate.
+
+A message's id is derived from its tenant, its provider and the provider's message id. The
+tenant is part of it so that two tenants whose provider ids collide (by chance, or because
+one of them guessed the other's) hold two messages that never meet: neither can read,
+refuse or write the other's.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from uuid import UUID, uuid5
 
 from domain.errors import InvalidObservationError
 
-NAMESPACE = UUID("b78d6d30-6e61-5e29-b111-ad89b01fc518")
-"""uuid5(NAMESPACE_DNS, "mailledger.messages"); changing it orphans every recorded message."""
+NAMESPACE = UUID("14b88372-54ea-5b61-bfa3-631e7294f7e9")
+"""uuid5(NAMESPACE_DNS, "mailledger.messages.tenant-scoped"); changing it orphans every
+recorded message. (Ids of version 0.1, without the tenant, were in another namespace.)"""
+
+_TENANT = re.compile(r"[A-Za-z0-9._-]{1,64}")
+TENANT_RULE = "1 to 64 of the characters A-Z, a-z, 0-9, '.', '_' and '-'"
+"""What a tenant name may be, in words for error messages. No ':' in it, so the key an id
+is derived from (``TENANT:PROVIDER:ID``) reads one way only."""
 
 PLATFORM = "platform"
 """Pseudo-provider of refused sends, identified by the platform's own reference."""
@@ -16,6 +29,15 @@ PLATFORM = "platform"
 # SendGrid's sg_message_id is the X-Message-Id followed by a routing suffix that starts at
 # ".filter" or ".recvd"; ids may hold dots of their own, so cut only at these markers.
 _SENDGRID_SUFFIXES = (".filter", ".recvd")
+
+
+def check_tenant(tenant: str) -> str:
+    """The tenant name when it follows TENANT_RULE; InvalidObservationError otherwise."""
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
+        raise InvalidObservationError(
+            "tenant", f"{tenant!r} is not a valid tenant name: use {TENANT_RULE}"
+        )
+    return tenant
 
 
 def normalise_provider(provider: str) -> str:
@@ -54,27 +76,34 @@ def normalise_identity(provider: str, provider_message_id: str) -> tuple[str, st
 
 
 @lru_cache(maxsize=NORMALISED_CACHE_SIZE)
-def message_id(provider: str, provider_message_id: str) -> UUID:
-    """The aggregate id of one send through one provider (cached: a batch repeats them)."""
-    return uuid5(NAMESPACE, ":".join(normalise_identity(provider, provider_message_id)))
+def message_id(tenant: str, provider: str, provider_message_id: str) -> UUID:
+    """The aggregate id of one tenant's send through one provider (cached: a batch repeats
+    them)."""
+    name, key = normalise_identity(provider, provider_message_id)
+    return uuid5(NAMESPACE, f"{check_tenant(tenant)}:{name}:{key}")
 
 
 def platform_message_id(tenant: str, external_ref: str) -> UUID:
-    """The aggregate id of a send the provider refused, from the platform's own reference."""
-    return aggregate_id(PLATFORM, f"{tenant}:{external_ref}")
+    """The aggregate id of a send the provider refused, from the platform's own reference
+    (taken as it is, since the platform's reference is not normalised)."""
+    return uuid5(NAMESPACE, f"{check_tenant(tenant)}:{PLATFORM}:{external_ref}")
 
 
-def aggregate_id(provider: str, key: str) -> UUID:
-    """The id a message's identity names: a provider and its message id, or ``PLATFORM`` and
-    ``TENANT:EXTERNAL_REF`` (taken as it is, since the platform's reference is not normalised).
-    """
+def aggregate_id(tenant: str, provider: str, key: str) -> UUID:
+    """The id a message's identity names: a tenant with a provider and its message id, or
+    with ``PLATFORM`` and the platform's external reference."""
     if provider == PLATFORM:
-        return uuid5(NAMESPACE, f"{PLATFORM}:{key}")
-    return message_id(provider, key)
+        return platform_message_id(tenant, key)
+    return message_id(tenant, provider, key)
 
 
-def parse_message_reference(text: str) -> UUID:
-    """A message id from a UUID or ``PROVIDER:PROVIDER_MESSAGE_ID`` as users type them."""
+def parse_message_reference(text: str, tenant: str) -> UUID:
+    """A message id of ``tenant`` from a UUID, ``PROVIDER:PROVIDER_MESSAGE_ID`` or
+    ``platform:EXTERNAL_REF``, as users type them.
+
+    A UUID is returned as it is: whoever looks it up must still check that the message is
+    the tenant's.
+    """
     candidate = text.strip()
     try:
         return UUID(candidate)
@@ -86,8 +115,5 @@ def parse_message_reference(text: str) -> UUID:
             "id", f"{text!r} is neither a UUID nor PROVIDER:PROVIDER_MESSAGE_ID"
         )
     if provider.strip().lower() == PLATFORM:
-        tenant, sep, ref = rest.partition(":")
-        if not sep:
-            raise InvalidObservationError("id", f"{text!r} should be platform:TENANT:EXTERNAL_REF")
-        return platform_message_id(tenant, ref)
-    return message_id(provider, rest)
+        return platform_message_id(tenant, rest)
+    return message_id(tenant, provider, rest)

@@ -129,7 +129,7 @@ class Ledger(Application[UUID]):
             return message.register(send, recorded_at=recorded_at)
 
         return self._apply_batch(
-            [(s.message_id, *s.identity, s) for s in sends], apply, tracking, reject_each
+            [(s.message_id, s.tenant, *s.identity, s) for s in sends], apply, tracking, reject_each
         )
 
     def record(
@@ -141,7 +141,7 @@ class Ledger(Application[UUID]):
             return message.observe(observation, recorded_at=recorded_at)
 
         return self._apply_batch(
-            [(o.message_id, o.provider, o.provider_message_id, o) for o in observations],
+            [(o.message_id, o.tenant, o.provider, o.provider_message_id, o) for o in observations],
             apply,
             tracking,
             reject_each=False,
@@ -252,7 +252,7 @@ class Ledger(Application[UUID]):
 
     def _apply_batch(
         self,
-        items: Sequence[tuple[UUID, str, str, T]],
+        items: Sequence[tuple[UUID, str, str, str, T]],
         apply: Callable[[Message, T, datetime], bool],
         tracking: Tracking | None,
         reject_each: bool,
@@ -304,7 +304,7 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def _apply_items(
-        items: Sequence[tuple[UUID, str, str, T]],
+        items: Sequence[tuple[UUID, str, str, str, T]],
         messages: dict[UUID, Message],
         apply: Callable[[Message, T, datetime], bool],
         recorded_at: datetime,
@@ -312,10 +312,12 @@ class Ledger(Application[UUID]):
     ) -> list[Recorded]:
         results: list[Recorded] = []
         rejected: dict[int, MailledgerError] = {}
-        for index, (message_id, provider, provider_message_id, item) in enumerate(items):
+        for index, (message_id, tenant, provider, provider_message_id, item) in enumerate(items):
             message = messages.get(message_id)
             if message is None:
-                message = Message.start(provider, provider_message_id, recorded_at=recorded_at)
+                message = Message.start(
+                    tenant, provider, provider_message_id, recorded_at=recorded_at
+                )
                 messages[message_id] = message
             try:
                 results.append(

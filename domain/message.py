@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import RegistrationConflictError
+from domain.errors import RegistrationConflictError, TenantMismatchError
 from domain.identity import aggregate_id
 from domain.kinds import EventKind
 from domain.state import MessageState, derive_recipient_state, last_status, roll_up
@@ -20,31 +20,40 @@ class Message(Aggregate):
     """Created on first contact from either side: a registration or a provider event."""
 
     @staticmethod
-    def create_id(provider: str, provider_message_id: str) -> UUID:
+    def create_id(tenant: str, provider: str, provider_message_id: str) -> UUID:
         """The same id the registration and every provider event compute."""
-        return aggregate_id(provider, provider_message_id)
+        return aggregate_id(tenant, provider, provider_message_id)
 
     class Created(Aggregate.Created):
         """The ledger first heard of this message."""
 
         provider: str
         provider_message_id: str
+        tenant: str
 
     @classmethod
     def start(
-        cls, provider: str, provider_message_id: str, *, recorded_at: datetime | None = None
+        cls,
+        tenant: str,
+        provider: str,
+        provider_message_id: str,
+        *,
+        recorded_at: datetime | None = None,
     ) -> Message:
-        """A new message, its creation stamped ``recorded_at`` (by default, now)."""
+        """A new message of ``tenant``, its creation stamped ``recorded_at`` (by default, now)."""
         return cls._create(
             cls.Created,
             provider=provider,
             provider_message_id=provider_message_id,
+            tenant=tenant,
             timestamp=recorded_at,
         )
 
-    def __init__(self, provider: str, provider_message_id: str) -> None:
+    def __init__(self, provider: str, provider_message_id: str, tenant: str | None = None) -> None:
         self.provider = provider
         self.provider_message_id = provider_message_id
+        # None only in a log written before ids named their tenant.
+        self.tenant = tenant
         self.registration_payload: dict[str, Any] | None = None
         # Per recipient, per event id: [kind, occurred_at (ISO-8601), raw_type, details,
         # metadata]. Plain JSON values, so a long message's snapshot decodes without a
@@ -138,6 +147,7 @@ class Message(Aggregate):
 
         ``recorded_at`` stamps the event (a batch shares one instant); by default, now.
         """
+        self._check_tenant(observation.tenant)
         if observation.event_id in self.facts.get(observation.recipient, {}):
             return False
         self.trigger_event(
@@ -154,6 +164,7 @@ class Message(Aggregate):
 
     def register(self, send: Send, *, recorded_at: datetime | None = None) -> bool:
         """Record the platform's registration; False when the same one was already recorded."""
+        self._check_tenant(send.tenant)
         payload = payload_of_send(send)
         if self.registration_payload is not None:
             differing = sorted(
@@ -164,6 +175,12 @@ class Message(Aggregate):
             return False
         self.trigger_event(self.Registered, timestamp=recorded_at, **payload)
         return True
+
+    def _check_tenant(self, tenant: str) -> None:
+        # Ids name their tenant, so this never fails through the ledger; it keeps any other
+        # way in from mixing two tenants' facts.
+        if self.tenant is not None and tenant != self.tenant:
+            raise TenantMismatchError(self.id)
 
     @property
     def registration(self) -> Send | None:
@@ -207,6 +224,7 @@ class Message(Aggregate):
             last_status=last_status(recipients, refused=refused),
             sent_at=send.sent_at if send else first_seen,
             version=self.version,
+            tenant=self.tenant if self.tenant is not None else (send.tenant if send else None),
         )
 
 

@@ -46,6 +46,8 @@ class MessageState:
     last_status: EventKind
     sent_at: datetime | None
     version: int
+    tenant: str | None = None
+    """Whose message it is; None only for messages recorded before ids named their tenant."""
 
     @property
     def refused(self) -> bool:

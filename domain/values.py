@@ -18,6 +18,7 @@ from domain.identity import (
     NORMALISED_CACHE_SIZE,
     PLATFORM,
     aggregate_id,
+    check_tenant,
     message_id,
     normalise_identity,
 )
@@ -137,8 +138,7 @@ class Send:
     error: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.tenant.strip():
-            raise InvalidObservationError("tenant", "must not be empty")
+        check_tenant(self.tenant)
         if not self.external_ref.strip():
             raise InvalidObservationError("external_ref", "must not be empty")
         if not self.recipients:
@@ -166,13 +166,13 @@ class Send:
     def identity(self) -> tuple[str, str]:
         """(provider, provider message id), or the platform's own reference for a refused send."""
         if self.provider is None or self.provider_message_id is None:
-            return PLATFORM, f"{self.tenant}:{self.external_ref}"
+            return PLATFORM, self.external_ref
         return self.provider, self.provider_message_id
 
     @property
     def message_id(self) -> UUID:
-        """The aggregate id this send is recorded under."""
-        return aggregate_id(*self.identity)
+        """The aggregate id this send is recorded under: the tenant's, never another's."""
+        return aggregate_id(self.tenant, *self.identity)
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,12 @@ class Fact:
 
 @dataclass(frozen=True)
 class Observation:
-    """A normalised provider event: one fact about one recipient of one message."""
+    """A normalised provider event: one fact about one recipient of one message.
+
+    A provider's body does not say whose it is: parsers make observations without a tenant,
+    and intake binds them to the tenant that received them (``for_tenant``) before anything
+    is recorded. An unbound observation has no message id.
+    """
 
     provider: str
     provider_message_id: str
@@ -204,9 +209,12 @@ class Observation:
     raw_type: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    tenant: str = ""
 
     def __post_init__(self) -> None:
         provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
+        if self.tenant:
+            check_tenant(self.tenant)
         kind = self.kind if type(self.kind) is EventKind else EventKind(self.kind)
         # One update of the instance's dict: a frozen dataclass's fields are set only here.
         self.__dict__.update(
@@ -226,7 +234,18 @@ class Observation:
     @property
     def message_id(self) -> UUID:
         """The aggregate id this observation is recorded under."""
-        return message_id(self.provider, self.provider_message_id)
+        if not self.tenant:
+            raise InvalidObservationError(
+                "tenant", "the observation is bound to no tenant; intake binds it on receipt"
+            )
+        return message_id(self.tenant, self.provider, self.provider_message_id)
+
+    def for_tenant(self, tenant: str) -> Observation:
+        """This observation as received by ``tenant`` (everything else already checked, so
+        a copy, not a new validation)."""
+        bound = object.__new__(Observation)
+        bound.__dict__.update(self.__dict__, tenant=check_tenant(tenant))
+        return bound
 
     def content_hash(self) -> str:
         """Stands in for the provider's event id when it sends none.

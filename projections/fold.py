@@ -119,6 +119,15 @@ class MessageFold:
     registration: Registration | None = None
     first_seen_us: int | None = None
     recipients: dict[str, RecipientFold] = field(default_factory=dict)
+    tenant: str | None = None
+    """From the message's creation; None only for a log written before ids named tenants."""
+
+    @property
+    def owner(self) -> str | None:
+        """Whose message it is: the creation's tenant, else the registration's."""
+        if self.tenant is not None:
+            return self.tenant
+        return self.registration.tenant if self.registration else None
 
     def register(self, payload: dict[str, Any]) -> None:
         """Apply the Registered event's fields."""
@@ -200,6 +209,7 @@ class MessageFold:
             "registration": None if registration is None else registration.__dict__,
             "first_seen_us": self.first_seen_us,
             "recipients": {a: f.to_json() for a, f in sorted(self.recipients.items())},
+            "tenant": self.tenant,
         }
 
     @classmethod
@@ -211,4 +221,5 @@ class MessageFold:
             registration=None if registration is None else Registration(**registration),
             first_seen_us=value["first_seen_us"],
             recipients={a: RecipientFold.from_json(f) for a, f in value["recipients"].items()},
+            tenant=value.get("tenant"),
         )

@@ -129,7 +129,9 @@ class ReadModels:
             params.extend([query.tenant, value] if query.tenant is not None else [value])
 
         if query.tenant is not None:
-            where.append("tenant = %s")
+            # A tenant's list is of what it sent: a message known only from provider events
+            # is its (its detail and history are shown), but is listed once registered.
+            where.append("tenant = %s AND registered = 1")
             params.append(query.tenant)
         if query.failed_only:
             where.append("failed = 1")
@@ -206,8 +208,22 @@ class ReadModels:
             )
         return detail(found[0], recipients)
 
+    def messages_named(
+        self, provider: str, provider_message_id: str
+    ) -> list[tuple[UUID, str | None]]:
+        """Every message (id, tenant) the views hold under a provider's message id, any
+        tenant's: for an operator's command line, never for an API answer."""
+        with self._sent_mail.reading() as tx:
+            found = tx.fetchall(
+                f"SELECT message_id, tenant FROM {self._sent_mail.table('sent_mail')} "
+                "WHERE provider = %s AND provider_message_id = %s ORDER BY tenant",
+                [provider, provider_message_id],
+            )
+        return [(UUID(row["message_id"]), row["tenant"]) for row in found]
+
     def message_tenant(self, message_id: UUID) -> str | None:
-        """The tenant a message was registered under; None when unknown or unregistered."""
+        """The tenant whose message it is; None when unknown (or, in a log written before ids
+        named their tenant, unregistered)."""
         with self._sent_mail.reading() as tx:
             found = tx.fetchall(
                 f"SELECT tenant FROM {self._sent_mail.table('sent_mail')} WHERE message_id = %s",

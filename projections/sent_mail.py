@@ -57,7 +57,10 @@ def fold_events(folds: dict[UUID, tuple[MessageFold, int]], events: Sequence[Any
     for event in events:
         message_id = event.originator_id
         if isinstance(event, Message.Created):
-            folds[message_id] = (MessageFold(event.provider, event.provider_message_id), 0)
+            fold = MessageFold(
+                event.provider, event.provider_message_id, tenant=getattr(event, "tenant", None)
+            )
+            folds[message_id] = (fold, 0)
         fold = folds[message_id][0]
         if isinstance(event, Message.Registered):
             fold.register(registration_payload_of(event))
@@ -129,7 +132,7 @@ def row_of(message_id: UUID, fold: MessageFold, version: int) -> tuple[Any, ...]
     outcome = fold.outcome()
     return (
         str(message_id),
-        registration.tenant if registration else None,
+        fold.owner,
         registration.dossier_id if registration else None,
         registration.external_ref if registration else None,
         registration.category if registration else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,12 +77,20 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
+TENANT = "acme"
+"""The tenant that receives what a test records, unless it says otherwise."""
+
+
+def bound(observations: Iterable[Observation], tenant: str = TENANT) -> list[Observation]:
+    """Parsed observations as received by ``tenant``, as intake binds them."""
+    return [observation.for_tenant(tenant) for observation in observations]
+
 
 def a_send(
     *addresses: str,
     provider: str = "sendgrid",
     provider_message_id: str | None = "msg-1",
-    tenant: str = "acme",
+    tenant: str = TENANT,
     external_ref: str = "inv-1",
     dossier_id: str | None = "DOS-1",
     error: str | None = None,
@@ -112,9 +120,11 @@ def an_observation(
     provider_message_id: str = "msg-1",
     event_id: str | None = None,
     details: dict[str, object] | None = None,
+    tenant: str = TENANT,
 ) -> Observation:
-    """A provider event ``minutes`` after T0."""
+    """A provider event ``minutes`` after T0, received by ``tenant``."""
     return Observation(
+        tenant=tenant,
         provider=provider,
         provider_message_id=provider_message_id,
         recipient=recipient,

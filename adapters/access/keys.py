@@ -29,6 +29,8 @@ from psycopg.rows import TupleRow
 from adapters.access.roles import Role
 from adapters.errors import first_line
 from adapters.storage.database import Database, despite_creation_races
+from domain.errors import InvalidObservationError
+from domain.identity import check_tenant as check_tenant_name
 from domain.values import utc_now
 
 log = structlog.get_logger()
@@ -39,9 +41,6 @@ TOKEN_PREFIX = "mlk_"
 _TOKEN = re.compile(r"mlk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 """A token as create() makes it: 6 random bytes in hex, then token_urlsafe(32)."""
 
-_TENANT = re.compile(r"[A-Za-z0-9._-]{1,64}")
-TENANT_RULE = "1 to 64 of the characters A-Z, a-z, 0-9, '.', '_' and '-'"
-"""What a tenant name may be, in words for error messages."""
 
 MAX_LABEL = 200
 """The longest label, in characters."""
@@ -111,10 +110,11 @@ class IssuedKey:
 
 
 def check_tenant(tenant: str) -> str:
-    """The tenant name when it follows TENANT_RULE; KeyInputError otherwise."""
-    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
-        raise KeyInputError(f"tenant {tenant!r} is not a valid tenant name: use {TENANT_RULE}")
-    return tenant
+    """The tenant name when it follows the domain's tenant rule; KeyInputError otherwise."""
+    try:
+        return check_tenant_name(tenant)
+    except InvalidObservationError as error:
+        raise KeyInputError(error.problem) from None
 
 
 def _check_label(label: str) -> str:

@@ -14,10 +14,11 @@ from domain.errors import InvalidObservationError
 from domain.identity import parse_message_reference
 
 
-def message_id_of(ref: str) -> UUID:
-    """The message a path's ``ref`` names: a UUID or ``provider:provider_message_id``."""
+def message_id_of(ref: str, tenant: str) -> UUID:
+    """The message of ``tenant`` a path's ``ref`` names: a UUID, ``provider:provider_message_id``
+    or ``platform:external_ref``. A UUID may name another tenant's message: the caller checks."""
     try:
-        return parse_message_reference(ref)
+        return parse_message_reference(ref, tenant)
     except InvalidObservationError as error:
         raise ApiError(400, error.problem, where="path.ref") from None
 

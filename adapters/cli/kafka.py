@@ -14,6 +14,7 @@ from kafka.errors import KafkaError
 from adapters.cli.kafka_options import kafka_options
 from adapters.cli.presenters import dumps
 from adapters.cli.support import header_option, settings_of, source_name, user_errors
+from adapters.cli.tenancy import receiving_tenant, tenant_option
 from adapters.intake.bodies import Body
 from adapters.intake.input_errors import parse_record, read_all
 from adapters.intake.registrations import RegistrationIn
@@ -85,6 +86,10 @@ def _registration_records(kafka: KafkaSettings, stream: IO[bytes]) -> Iterator[R
     help="Check each body's signature here, as received now (see docs/providers.md).",
 )
 @header_option
+@tenant_option(
+    "The tenant that received the bodies (with --provider; registrations name their own). "
+    "Default: MAILLEDGER_DEFAULT_TENANT."
+)
 @click.argument("files", nargs=-1, type=click.File("rb"))
 @kafka_options
 @click.pass_context
@@ -95,6 +100,7 @@ def publish(
     registrations: bool,
     verify: bool,
     headers: dict[str, str],
+    tenant: str | None,
     files: tuple[IO[bytes], ...],
 ) -> None:
     """Put provider bodies (one per FILE, or stdin) or registrations on their Kafka topic.
@@ -108,17 +114,22 @@ def publish(
     streams: tuple[IO[bytes], ...] = files or (sys.stdin.buffer,)
     with user_errors():
         if registrations:
-            if verify or headers:
-                raise click.UsageError("--verify and --header go with --provider")
+            if verify or headers or tenant:
+                raise click.UsageError(
+                    "--verify, --header and --tenant go with --provider; registrations name "
+                    "their tenant"
+                )
             records = read_all(
                 r for stream in streams for r in _registration_records(kafka, stream)
             )
         else:
             assert provider is not None
+            receiver = receiving_tenant(ctx, tenant)
             verifier = verifier_for(provider, settings_of(ctx).verification()) if verify else None
             received_at = utc_now()
             bodies = (
-                Body(source_name(stream), stream.read(), received_at, headers) for stream in streams
+                Body(source_name(stream), stream.read(), received_at, headers, tenant=receiver)
+                for stream in streams
             )
             records = read_all(
                 provider_records(kafka.provider_events_topic, provider, bodies, verifier)

@@ -71,7 +71,7 @@ def message_json(state: MessageState) -> dict[str, Any]:
             "id": state.id,
             "provider": None if state.refused else state.provider,
             "provider_message_id": None if state.refused else state.provider_message_id,
-            "tenant": send.tenant if send else None,
+            "tenant": state.tenant,
             "external_ref": send.external_ref if send else None,
             "dossier_id": send.dossier_id if send else None,
             "category": send.category if send else None,

@@ -14,9 +14,9 @@ from adapters.cli.presenters import (
     history_json,
     message_json,
 )
-from adapters.cli.support import ledger_of, read_side_of, user_errors
+from adapters.cli.support import read_side_of, settings_of, user_errors
+from adapters.cli.tenancy import resolve_message, tenant_option
 from domain.errors import UnknownMessageError
-from domain.identity import parse_message_reference
 from domain.kinds import EventKind, Outcome
 from domain.values import utc_now
 from projections.queries import MAX_PAGE_SIZE, MessageQuery, every_item
@@ -34,16 +34,23 @@ def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> dat
     return moment
 
 
+_REFERENCE_TENANT = (
+    "The tenant whose message PROVIDER:ID names (needed when several tenants hold one of that "
+    "name; default: MAILLEDGER_DEFAULT_TENANT)."
+)
+
+
 @click.command()
 @click.argument("message")
+@tenant_option(_REFERENCE_TENANT)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 @click.pass_context
-def show(ctx: click.Context, message: str, as_json: bool) -> None:
+def show(ctx: click.Context, message: str, tenant: str | None, as_json: bool) -> None:
     """Show a message (UUID or PROVIDER:PROVIDER_MESSAGE_ID) and each recipient's timeline."""
-    with user_errors():
-        message_id = parse_message_reference(message)
+    tenant = tenant or settings_of(ctx).default_tenant
     with read_side_of(ctx) as side:
-        shape = side.queries.message(message_id, tenant=None)
+        message_id = resolve_message(side.queries, message, tenant)
+        shape = side.queries.message(message_id, tenant=tenant)
     if shape is None:
         with user_errors():
             raise UnknownMessageError(message_id, message)
@@ -110,17 +117,24 @@ def messages(
     "--at", callback=_parse_time, help="State as the ledger knew it at this ISO-8601 time."
 )
 @click.option("--version", type=click.IntRange(min=1), help="State at this version of the message.")
+@tenant_option(_REFERENCE_TENANT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @click.pass_context
 def history(
-    ctx: click.Context, message: str, at: datetime | None, version: int | None, as_json: bool
+    ctx: click.Context,
+    message: str,
+    at: datetime | None,
+    version: int | None,
+    tenant: str | None,
+    as_json: bool,
 ) -> None:
     """For auditors: every stored event in log order, or the state at a time or version."""
     if at is not None and version is not None:
         raise click.UsageError("--at and --version exclude each other")
-    with user_errors():
-        message_id = parse_message_reference(message)
-    with ledger_of(ctx) as ledger:
+    tenant = tenant or settings_of(ctx).default_tenant
+    with read_side_of(ctx) as side:
+        message_id = resolve_message(side.queries, message, tenant)
+        ledger = side.ledger
         if at is None and version is None:
             rows = history_json(ledger.get_history(message_id, reference=message))
             click.echo(dumps(rows) if as_json else format_history(rows))

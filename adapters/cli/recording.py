@@ -10,6 +10,7 @@ import structlog
 
 from adapters.cli.presenters import dumps
 from adapters.cli.support import header_option, read_side_of, settings_of, source_name, user_errors
+from adapters.cli.tenancy import receiving_tenant, tenant_option
 from adapters.intake.bodies import Body, read_bodies
 from adapters.intake.input_errors import read_all, read_json_lines
 from adapters.intake.recording import Batch, record_batch
@@ -63,6 +64,10 @@ def register(ctx: click.Context, file: IO[bytes]) -> None:
     "environment (see docs/providers.md), as received now.",
 )
 @header_option
+@tenant_option(
+    "The tenant that received the bodies, whose messages they are recorded into. "
+    "Default: MAILLEDGER_DEFAULT_TENANT."
+)
 @click.argument("files", nargs=-1, type=click.File("rb"))
 @click.pass_context
 def ingest(
@@ -70,6 +75,7 @@ def ingest(
     provider: str,
     verify: bool,
     headers: dict[str, str],
+    tenant: str | None,
     files: tuple[IO[bytes], ...],
 ) -> None:
     """Record provider webhook bodies, one per FILE (or stdin); all of them or nothing.
@@ -78,11 +84,13 @@ def ingest(
     warning that names them.
     """
     streams: tuple[IO[bytes], ...] = files or (sys.stdin.buffer,)
+    receiver = receiving_tenant(ctx, tenant)
     with user_errors():
         verifier = verifier_for(provider, settings_of(ctx).verification()) if verify else None
         received_at = utc_now()
         bodies = (
-            Body(source_name(stream), stream.read(), received_at, headers) for stream in streams
+            Body(source_name(stream), stream.read(), received_at, headers, tenant=receiver)
+            for stream in streams
         )
         read = read_bodies(provider, bodies, verifier)
     with read_side_of(ctx) as side:

@@ -86,6 +86,7 @@ def observations_of(planned: PlannedSend, *, until: datetime | None = None) -> l
                     event_id=f"{send.provider_message_id}-{recipient.address}-{index}",
                     raw_type=kind.value,
                     details=_DETAILS.get(kind, {}),
+                    tenant=send.tenant,
                 )
             )
     return events

@@ -35,12 +35,15 @@ class BodyReadError(ValueError):
 
 @dataclass(frozen=True)
 class Body:
-    """One webhook body exactly as posted, with where it came from and how it was requested."""
+    """One webhook body exactly as posted, with where it came from, how it was requested,
+    and the tenant that received it (from its API key, ``--tenant`` or its envelope: a body
+    never says whose it is)."""
 
     source: str
     data: bytes
     received_at: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
+    tenant: str = field(kw_only=True)
 
 
 @dataclass
@@ -52,13 +55,19 @@ class Bodies:
 
 
 def read_body(provider: str, body: Body, verifier: Verifier | None = None) -> Parsed:
-    """One body verified (when a verifier is given) and parsed; BodyReadError names it."""
+    """One body verified (when a verifier is given), parsed, and its observations bound to
+    the body's tenant; BodyReadError names it."""
     try:
         if verifier is not None:
             verifier.verify(WebhookRequest(body.data, body.received_at, body.headers))
-        return parser_for(provider)(body.data)
+        parsed = parser_for(provider)(body.data)
     except (BodyError, AuthenticityError) as error:
         raise BodyReadError(body.source, error) from None
+    return Parsed(
+        observations=[o.for_tenant(body.tenant) for o in parsed.observations],
+        notices=parsed.notices,
+        rejected=parsed.rejected,
+    )
 
 
 def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None = None) -> Bodies:

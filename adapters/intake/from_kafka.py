@@ -63,19 +63,36 @@ class Verifiers:
         return self._verifiers[provider]
 
 
+NO_TENANT = (
+    "the envelope (format 1) names no tenant, and this consumer has no default: set "
+    "MAILLEDGER_DEFAULT_TENANT to record such envelopes as that tenant's, or publish them "
+    "again with a tenant (format 2)"
+)
+
+
 def position(record: Any) -> str:
     """``topic:partition@offset``: where a record is, for messages and logs."""
     return f"{record.topic}:{record.partition}@{record.offset}"
 
 
-def decode_events(records: Sequence[Any], verifiers: Verifiers | None) -> DecodedEvents:
-    """Envelopes opened, verified when asked and not done by the producer, and parsed."""
+def decode_events(
+    records: Sequence[Any], verifiers: Verifiers | None, default_tenant: str | None = None
+) -> DecodedEvents:
+    """Envelopes opened, verified when asked and not done by the producer, and parsed.
+
+    An envelope's events are its tenant's; one of format 1, which names none, is
+    ``default_tenant``'s, and without a default it is poison.
+    """
     decoded = DecodedEvents()
     for record in records:
         try:
             envelope = Envelope.from_bytes(record.value)
         except EnvelopeError as error:
             decoded.poison.append(Poison(record, str(error)))
+            continue
+        tenant = envelope.tenant or default_tenant
+        if tenant is None:
+            decoded.poison.append(Poison(record, NO_TENANT))
             continue
         verifier = None
         if verifiers is not None and not envelope.verified:
@@ -93,7 +110,13 @@ def decode_events(records: Sequence[Any], verifiers: Verifiers | None) -> Decode
             except UnverifiableProviderError as error:
                 decoded.poison.append(Poison(record, str(error)))
                 continue
-        body = Body(position(record), envelope.data, envelope.received_at, envelope.headers)
+        body = Body(
+            position(record),
+            envelope.data,
+            envelope.received_at,
+            envelope.headers,
+            tenant=tenant,
+        )
         try:
             read = read_bodies(envelope.provider, [body], verifier)
         except BodyReadError as error:

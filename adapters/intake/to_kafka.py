@@ -31,6 +31,7 @@ def provider_records(
                 provider,
                 part.data,
                 body.received_at,
+                tenant=body.tenant,
                 source=body.source,
                 headers=dict(body.headers),
                 verified=verifier is not None,

@@ -1,10 +1,15 @@
 """The record a provider-events topic holds: the body exactly as posted, and how it came.
 
 ```json
-{"provider": "sendgrid", "received_at": "2026-11-23T09:00:00Z", "source": "webhook",
- "headers": {"X-Twilio-Email-Event-Webhook-Signature": "..."},
+{"format": 2, "tenant": "acme", "provider": "sendgrid", "received_at": "2026-11-23T09:00:00Z",
+ "source": "webhook", "headers": {"X-Twilio-Email-Event-Webhook-Signature": "..."},
  "body": "[{...}]", "verified": false, "split": false}
 ```
+
+``format`` is the envelope's version. Format 2 names the ``tenant`` that received the body,
+whose messages its events are recorded into. Format 1 (no ``format`` field, no tenant) is
+still read: its events go to the consumer's default tenant, and without one the record is
+dead-lettered, never guessed.
 
 ``body`` is the posted bytes as UTF-8 text; a body that is not UTF-8 travels as
 ``body_base64`` instead. ``split`` is true when the producer cut a body that held several
@@ -24,6 +29,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from adapters.intake.input_errors import validation_message
 from adapters.providers.registry import PROVIDER_NAMES
+from domain.errors import InvalidObservationError
+from domain.identity import check_tenant
+
+FORMAT = 2
+"""The envelope format written; readers take formats 1 and 2."""
+
+_FORMATS = (1, 2)
 
 
 class EnvelopeError(ValueError):
@@ -35,6 +47,8 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    format: int = 1
+    tenant: str | None = None
     provider: str
     received_at: AwareDatetime
     source: str = "kafka"
@@ -46,6 +60,20 @@ class Envelope(BaseModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> Envelope:
+        if self.format not in _FORMATS:
+            raise ValueError(
+                f"format {self.format} is unknown; this version of mailledger reads formats "
+                f"{' and '.join(map(str, _FORMATS))}: upgrade the consumer"
+            )
+        if self.format >= 2:
+            if self.tenant is None:
+                raise ValueError(f"format {self.format} needs a 'tenant'")
+            try:
+                check_tenant(self.tenant)
+            except InvalidObservationError as error:
+                raise ValueError(f"'tenant': {error.problem}") from None
+        elif self.tenant is not None:
+            raise ValueError("format 1 has no 'tenant'; write \"format\": 2 with it")
         if (self.body is None) == (self.body_base64 is None):
             raise ValueError("needs exactly one of 'body' and 'body_base64'")
         if self.provider not in PROVIDER_NAMES:
@@ -61,6 +89,7 @@ class Envelope(BaseModel):
         data: bytes,
         received_at: datetime,
         *,
+        tenant: str,
         source: str,
         headers: dict[str, str] | None = None,
         verified: bool = False,
@@ -73,6 +102,8 @@ class Envelope(BaseModel):
         except UnicodeDecodeError:
             text, encoded = None, base64.b64encode(data).decode("ascii")
         return cls(
+            format=FORMAT,
+            tenant=tenant,
             provider=provider,
             received_at=received_at,
             source=source,
@@ -93,7 +124,10 @@ class Envelope(BaseModel):
 
     def to_bytes(self) -> bytes:
         """The record's value: compact JSON, fields left out where they hold their default."""
-        value: dict[str, Any] = {
+        value: dict[str, Any] = {"format": self.format}
+        if self.tenant is not None:
+            value["tenant"] = self.tenant
+        value |= {
             "provider": self.provider,
             "received_at": self.received_at,
             "source": self.source,

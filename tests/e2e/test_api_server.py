@@ -64,6 +64,8 @@ def test_what_the_command_line_writes_is_shown_by_the_running_server(
     ok(
         database_url,
         "ingest",
+        "--tenant",
+        "acme",
         "--provider",
         "generic",
         stdin=generic_line("pm-cli-1", event="hard_bounce"),

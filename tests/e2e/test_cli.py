@@ -129,7 +129,7 @@ EVENTS = jsonl(
 @pytest.fixture
 def loaded(database_url: str) -> str:
     ok(database_url, "register", stdin=SENDS)
-    ok(database_url, "ingest", "--provider", "generic", "-", stdin=EVENTS)
+    ok(database_url, "ingest", "--tenant", "acme", "--provider", "generic", "-", stdin=EVENTS)
     return database_url
 
 
@@ -149,7 +149,9 @@ def test_ingest_reports_each_observation_and_ignores_duplicates(database_url: st
     ok(database_url, "register", stdin=SENDS)
     lines = [
         json.loads(line)
-        for line in ok(database_url, "ingest", "--provider", "generic", stdin=EVENTS).splitlines()
+        for line in ok(
+            database_url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS
+        ).splitlines()
     ]
     assert [line["duplicate"] for line in lines] == [False, False, False, True, False]
     assert lines[2] == {
@@ -269,7 +271,7 @@ def test_history_lists_stored_events_and_replays_past_states(loaded: str) -> Non
 
 
 def test_refused_send_is_found_by_platform_reference(loaded: str) -> None:
-    shown = json.loads(ok(loaded, "show", "platform:acme:inv-3", "--json"))
+    shown = json.loads(ok(loaded, "show", "platform:inv-3", "--tenant", "acme", "--json"))
     assert (shown["outcome"], shown["provider"], shown["recipients"][0]["status"]) == (
         "error",
         None,
@@ -314,7 +316,13 @@ def test_bad_ingest_input_fails_with_one_line_and_records_nothing(
 ) -> None:
     good = EVENTS.splitlines()[:2]
     result = run(
-        database_url, "ingest", "--provider", "generic", stdin="\n".join([*good, line]) + "\n"
+        database_url,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "generic",
+        stdin="\n".join([*good, line]) + "\n",
     )
     assert_one_line_error(result, *fragments)
     assert json.loads(ok(database_url, "messages", "--all", "--json")) == []
@@ -387,3 +395,57 @@ def test_usage_mistakes_fail_with_one_line_and_exit_2(
     result = run(f"sqlite:///{tmp_path / 'ledger.sqlite'}", *args)
     assert_one_line_error(result, *fragments)
     assert result.returncode == 2
+
+
+def _two_tenants_one_provider_id(database_url: str) -> None:
+    sends = [
+        {
+            "tenant": tenant,
+            "external_ref": f"{tenant}-1",
+            "subject": f"Invoice of {tenant}",
+            "recipients": [f"ana@{tenant}.example"],
+            "provider": "sendgrid",
+            "provider_message_id": "shared-1",
+            "sent_at": "2026-11-23T09:00:00+00:00",
+        }
+        for tenant in ("acme", "globex")
+    ]
+    ok(database_url, "register", stdin=jsonl(*sends))
+
+
+def test_a_provider_id_two_tenants_hold_asks_for_the_tenant(database_url: str) -> None:
+    _two_tenants_one_provider_id(database_url)
+
+    ambiguous = run(database_url, "show", "sendgrid:shared-1")
+    assert_one_line_error(ambiguous, "2 tenants", "acme", "globex", "--tenant")
+    for tenant in ("acme", "globex"):
+        shown = json.loads(
+            ok(database_url, "show", "sendgrid:shared-1", "--tenant", tenant, "--json")
+        )
+        assert (shown["tenant"], shown["subject"]) == (tenant, f"Invoice of {tenant}")
+        history = ok(database_url, "history", "sendgrid:shared-1", "--tenant", tenant, "--json")
+        assert f"Invoice of {tenant}" in history
+
+
+def test_ingest_needs_a_tenant_and_records_into_that_tenants_message(database_url: str) -> None:
+    _two_tenants_one_provider_id(database_url)
+    line = json.dumps(
+        {
+            "provider": "sendgrid",
+            "provider_message_id": "shared-1",
+            "recipient": "ana@globex.example",
+            "event": "hard_bounce",
+            "occurred_at": "2026-11-23T09:05:00+00:00",
+        }
+    )
+
+    refused = run(database_url, "ingest", "--provider", "generic", stdin=line)
+    assert_one_line_error(refused, "--tenant", "MAILLEDGER_DEFAULT_TENANT")
+    ok(database_url, "ingest", "--tenant", "globex", "--provider", "generic", stdin=line)
+
+    acme = json.loads(ok(database_url, "show", "sendgrid:shared-1", "--tenant", "acme", "--json"))
+    globex = json.loads(
+        ok(database_url, "show", "sendgrid:shared-1", "--tenant", "globex", "--json")
+    )
+    assert (acme["outcome"], globex["outcome"]) == ("pending", "error")
+    assert [r["address"] for r in acme["recipients"]] == ["ana@acme.example"]

@@ -40,8 +40,10 @@ def test_published_bodies_give_the_state_ingest_gives(
     succeeds(topics, database_url, "publish", "--registrations", stdin=SENDS)
     for provider in WEBHOOK_PROVIDERS:
         files = fixture_files(provider)
-        ok(reference, "ingest", "--provider", provider, *files)
-        published = succeeds(topics, database_url, "publish", "--provider", provider, *files)
+        ok(reference, "ingest", "--tenant", "acme", "--provider", provider, *files)
+        published = succeeds(
+            topics, database_url, "publish", "--tenant", "acme", "--provider", provider, *files
+        )
         rows = [json.loads(line) for line in published.splitlines()]
         assert sum(row["events"] for row in rows) >= len(files)
 
@@ -65,7 +67,17 @@ def test_publish_refuses_a_bad_body_and_publishes_nothing(
     good.write_bytes(Path(fixture_files("brevo")[0]).read_bytes())
     bad.write_text('{"event": "delivered"}')
 
-    result = mailledger(topics, postgres_url, "publish", "--provider", "brevo", str(good), str(bad))
+    result = mailledger(
+        topics,
+        postgres_url,
+        "publish",
+        "--tenant",
+        "acme",
+        "--provider",
+        "brevo",
+        str(good),
+        str(bad),
+    )
 
     assert_one_line_error(result, f"{bad}: brevo event 0")
     assert result.stdout == ""

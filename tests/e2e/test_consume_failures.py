@@ -20,6 +20,7 @@ from kafka import KafkaProducer
 
 from adapters.kafka.envelope import Envelope
 from domain.values import utc_now
+from tests.conftest import TENANT
 from tests.e2e.kafka_support import (
     ConsumerProcess,
     Topics,
@@ -48,7 +49,9 @@ def _publish_load(topics: Topics, database_url: str, tmp_path: Path, *, part: in
         lines = lines[(part - 1) * EVENTS // 2 : part * EVENTS // 2]
     file = tmp_path / f"events-{part}.jsonl"
     file.write_text("".join(lines))
-    succeeds(topics, database_url, "publish", "--provider", "generic", str(file))
+    succeeds(
+        topics, database_url, "publish", "--tenant", "acme", "--provider", "generic", str(file)
+    )
 
 
 def _all_consumed(database_url: str, topics: Topics, ends: dict[str, int | None]) -> bool:
@@ -229,18 +232,20 @@ def test_poison_goes_to_the_dead_letter_topic_and_a_replay_after_a_fix_is_record
 ) -> None:
     events_topic, messages_topic = topics.names[:2]
     now = utc_now()
-    trusted = Envelope.of("generic", GOOD_LINE, now, source="t", verified=True).to_bytes()
+    trusted = Envelope.of(
+        "generic", GOOD_LINE, now, tenant=TENANT, source="t", verified=True
+    ).to_bytes()
     poison = {
         b"\x00not json": "not valid JSON",
         Envelope.of(
-            "sendgrid", b'{"not": "a batch"}', now, source="t", verified=True
+            "sendgrid", b'{"not": "a batch"}', now, tenant=TENANT, source="t", verified=True
         ).to_bytes(): "sendgrid",
         b'{"provider":"carrier-pigeon","received_at":"2026-11-23T09:00:00Z","body":""}': (
             "carrier-pigeon"
         ),
-        Envelope.of("mailgun", _mailgun_signed("right-key"), now, source="t").to_bytes(): (
-            "signature"
-        ),
+        Envelope.of(
+            "mailgun", _mailgun_signed("right-key"), now, tenant=TENANT, source="t"
+        ).to_bytes(): ("signature"),
     }
     conflicting = dict(REGISTRATION, recipients=["bob@example.com"])
     create_topics(topics)

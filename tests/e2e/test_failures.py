@@ -50,9 +50,17 @@ def stored_provider_events(database_url: str) -> int:
 
 def test_a_rejected_file_leaves_what_was_recorded_before_intact(database_url: str) -> None:
     ok(database_url, "register", stdin=SENDS)
-    ok(database_url, "ingest", "--provider", "generic", stdin=EVENTS)
+    ok(database_url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
     before = ok(database_url, "show", "sendgrid:sg-1", "--json")
-    result = run(database_url, "ingest", "--provider", "generic", stdin=EVENTS + "{broken\n")
+    result = run(
+        database_url,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "generic",
+        stdin=EVENTS + "{broken\n",
+    )
     assert_one_line_error(result, "stdin: generic line 6", "not valid JSON")
     assert ok(database_url, "show", "sendgrid:sg-1", "--json") == before
 
@@ -64,7 +72,17 @@ def test_ingest_killed_mid_write_records_all_or_nothing_and_a_rerun_completes_it
     file = tmp_path / "events.jsonl"
     file.write_text(generic_events(count, messages=2_000))
     process = subprocess.Popen(
-        [MAILLEDGER, "--database", database_url, "ingest", "--provider", "generic", str(file)],
+        [
+            MAILLEDGER,
+            "--database",
+            database_url,
+            "ingest",
+            "--tenant",
+            "acme",
+            "--provider",
+            "generic",
+            str(file),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -73,7 +91,9 @@ def test_ingest_killed_mid_write_records_all_or_nothing_and_a_rerun_completes_it
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert stored_provider_events(database_url) in (0, count)
-    lines = ok(database_url, "ingest", "--provider", "generic", str(file)).splitlines()
+    lines = ok(
+        database_url, "ingest", "--tenant", "acme", "--provider", "generic", str(file)
+    ).splitlines()
     assert len(lines) == count
     assert stored_provider_events(database_url) == count
 
@@ -111,10 +131,10 @@ def test_database_down_gives_one_line_and_after_restart_nothing_is_lost(
 ) -> None:
     url = restartable_postgres
     ok(url, "register", stdin=SENDS)
-    ok(url, "ingest", "--provider", "generic", stdin=EVENTS)
+    ok(url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
     before = ok(url, "show", "sendgrid:sg-1", "--json")
     services(("stop-postgres",))
-    down = run(url, "ingest", "--provider", "generic", stdin=EVENTS)
+    down = run(url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
     assert_one_line_error(
         down, "cannot use postgresql://mailledger:***@", "MAILLEDGER_DATABASE_URL"
     )
@@ -123,6 +143,8 @@ def test_database_down_gives_one_line_and_after_restart_nothing_is_lost(
     assert ok(url, "show", "sendgrid:sg-1", "--json") == before
     again = [
         json.loads(line)
-        for line in ok(url, "ingest", "--provider", "generic", stdin=EVENTS).splitlines()
+        for line in ok(
+            url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS
+        ).splitlines()
     ]
     assert all(line["duplicate"] for line in again)

@@ -24,13 +24,17 @@ def fixture_files(provider: str) -> list[str]:
 @pytest.mark.parametrize("provider", WEBHOOK_PROVIDERS)
 def test_every_fixture_of_a_provider_is_ingested_once(database_url: str, provider: str) -> None:
     expected = [
-        o for n in names(provider) for o in parser_for(provider)(body(provider, n)).observations
+        o.for_tenant("acme")
+        for n in names(provider)
+        for o in parser_for(provider)(body(provider, n)).observations
     ]
     files = fixture_files(provider)
 
     first = [
         json.loads(line)
-        for line in ok(database_url, "ingest", "--provider", provider, *files).splitlines()
+        for line in ok(
+            database_url, "ingest", "--tenant", "acme", "--provider", provider, *files
+        ).splitlines()
     ]
     assert [(r["recipient"], r["kind"], r["raw_type"]) for r in first] == [
         (o.recipient, o.kind.value, o.raw_type) for o in expected
@@ -39,7 +43,9 @@ def test_every_fixture_of_a_provider_is_ingested_once(database_url: str, provide
 
     again = [
         json.loads(line)
-        for line in ok(database_url, "ingest", "--provider", provider, *files).splitlines()
+        for line in ok(
+            database_url, "ingest", "--tenant", "acme", "--provider", provider, *files
+        ).splitlines()
     ]
     assert len(again) == len(first)
     assert all(r["duplicate"] for r in again)
@@ -54,7 +60,9 @@ def test_a_bad_body_among_good_ones_stops_the_input_and_records_nothing(
     bad.write_text(json.dumps([events[0], events[0]]))
     good = fixture_files("sendgrid")
 
-    result = run(database_url, "ingest", "--provider", "sendgrid", *good, str(bad))
+    result = run(
+        database_url, "ingest", "--tenant", "acme", "--provider", "sendgrid", *good, str(bad)
+    )
 
     assert_one_line_error(result, "bad.json: sendgrid event 0: field 'timestamp'")
     assert result.returncode == 1
@@ -70,7 +78,7 @@ def test_an_unknown_event_type_is_skipped_with_a_warning_naming_it(
     path = tmp_path / "body.json"
     path.write_text(json.dumps([unknown, known]))
 
-    result = run(database_url, "ingest", "--provider", "sendgrid", str(path))
+    result = run(database_url, "ingest", "--tenant", "acme", "--provider", "sendgrid", str(path))
 
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
@@ -114,13 +122,30 @@ def test_verify_accepts_a_genuine_body_and_refuses_a_tampered_one(
     signed, tampered = _mailgun_signed(tmp_path, key), _mailgun_signed(tmp_path, key, tamper=True)
 
     refused = _with_env(
-        database_url, env, "ingest", "--provider", "mailgun", "--verify", str(signed), str(tampered)
+        database_url,
+        env,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "mailgun",
+        "--verify",
+        str(signed),
+        str(tampered),
     )
     assert_one_line_error(refused, "tampered.json: mailgun request not verified")
     assert json.loads(ok(database_url, "messages", "--all", "--json")) == []
 
     accepted = _with_env(
-        database_url, env, "ingest", "--provider", "mailgun", "--verify", str(signed)
+        database_url,
+        env,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "mailgun",
+        "--verify",
+        str(signed),
     )
     assert accepted.returncode == 0, accepted.stderr
     assert len(accepted.stdout.splitlines()) == 1
@@ -131,13 +156,23 @@ def test_verify_without_the_key_names_the_variable_to_set(
 ) -> None:
     env = {"MAILLEDGER_MAILGUN_SIGNING_KEY": ""}
     result = _with_env(
-        database_url, env, "ingest", "--provider", "mailgun", "--verify", *fixture_files("mailgun")
+        database_url,
+        env,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "mailgun",
+        "--verify",
+        *fixture_files("mailgun"),
     )
     assert_one_line_error(result, "MAILLEDGER_MAILGUN_SIGNING_KEY", "not set")
 
 
 def test_verify_of_the_generic_format_is_refused(database_url: str) -> None:
-    result = run(database_url, "ingest", "--provider", "generic", "--verify", stdin="")
+    result = run(
+        database_url, "ingest", "--tenant", "acme", "--provider", "generic", "--verify", stdin=""
+    )
     assert_one_line_error(result, "generic", "--verify")
 
 
@@ -146,7 +181,17 @@ def test_a_subscription_confirmation_records_nothing_and_logs_the_url_to_visit(
 ) -> None:
     confirmation = str(FIXTURES / "ses" / "subscription_confirmation.json")
 
-    result = run(database_url, "--log-level", "info", "ingest", "--provider", "ses", confirmation)
+    result = run(
+        database_url,
+        "--log-level",
+        "info",
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "ses",
+        confirmation,
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""

@@ -36,7 +36,7 @@ def positions(database_url: str) -> dict[str, tuple[int, int]]:
 def test_writes_leave_every_view_current(database_url: str) -> None:
     ok(database_url, "register", stdin=SENDS)
     after_register = positions(database_url)
-    ok(database_url, "ingest", "--provider", "generic", stdin=EVENTS)
+    ok(database_url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
     after_ingest = positions(database_url)
 
     assert set(after_register) == {
@@ -52,7 +52,7 @@ def test_writes_leave_every_view_current(database_url: str) -> None:
 
 def test_rebuild_prints_its_rate_and_leaves_the_view_as_it_was(database_url: str) -> None:
     ok(database_url, "register", stdin=SENDS)
-    ok(database_url, "ingest", "--provider", "generic", stdin=EVENTS)
+    ok(database_url, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
     before = ok(database_url, "messages", "--all", "--json")
 
     result = run(database_url, "projections", "rebuild", "sent_mail")
@@ -117,7 +117,9 @@ def test_run_follows_new_events_and_stops_on_sigterm(database_url: str, tmp_path
 def test_a_consumer_on_sqlite_leaves_the_views_current(topics: Topics, tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'consumed.sqlite'}"
     succeeds(topics, database_url, "publish", "--registrations", stdin=SENDS)
-    succeeds(topics, database_url, "publish", "--provider", "generic", stdin=EVENTS)
+    succeeds(
+        topics, database_url, "publish", "--tenant", "acme", "--provider", "generic", stdin=EVENTS
+    )
 
     consumer = ConsumerProcess(topics, database_url, tmp_path / "consumer.log", "--idle-exit", "2")
     assert consumer.wait() == 0, consumer.log_path.read_text()

@@ -19,7 +19,7 @@ from domain.kinds import Outcome
 from domain.ledger import SNAPSHOT_INTERVAL, BatchReader, Ledger
 from domain.message import Message
 from domain.values import Observation
-from tests.conftest import T0, a_send, an_observation
+from tests.conftest import T0, TENANT, a_send, an_observation
 
 
 def test_state_survives_closing_and_reopening_the_store(database_url: str) -> None:
@@ -156,6 +156,7 @@ def test_a_concurrent_writer_makes_the_batch_retry_and_nothing_is_lost(database_
 def batched_arrivals(draw: st.DrawFn, pmid: str) -> list[list[Observation]]:
     events = [
         Observation(
+            tenant=TENANT,
             provider="postmark",
             provider_message_id=pmid,
             recipient=draw(st.sampled_from(["a@x.example", "b@y.example"])),
@@ -183,7 +184,7 @@ def test_stored_state_does_not_depend_on_batches_order_or_duplicates(
     distinct = {o.event_id: o for batch in batches for o in batch}
     for batch in batches:
         ledger.record(batch)
-    in_memory = Message(provider="postmark", provider_message_id=pmid)
+    in_memory = Message(tenant=TENANT, provider="postmark", provider_message_id=pmid)
     for observation in sorted(distinct.values(), key=lambda o: str(o.event_id)):
         in_memory.observe(observation)
     stored = ledger.get_message(in_memory.id)

@@ -20,7 +20,7 @@ from domain.kinds import Outcome
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, RecipientType, Send
 from projections.queries import InvalidCursorError, MessageQuery, encode_cursor
-from tests.conftest import T0
+from tests.conftest import T0, TENANT
 
 Dump = dict[str, list[dict[str, Any]]]
 """Every row of every table of every projection, by table name."""
@@ -81,9 +81,11 @@ def an_event(
     event_id: str | None = None,
     details: dict[str, Any] | None = None,
     base: datetime = T0,
+    tenant: str = TENANT,
 ) -> Observation:
-    """A provider event about message ``msg-REF``, ``minutes`` after ``base``."""
+    """A provider event about ``tenant``'s message ``msg-REF``, ``minutes`` after ``base``."""
     return Observation(
+        tenant=tenant,
         provider="sendgrid",
         provider_message_id=f"msg-{ref}",
         recipient=recipient,
@@ -94,9 +96,9 @@ def an_event(
     )
 
 
-def id_of(ref: str) -> str:
-    """The list's id of message ``msg-REF``."""
-    return str(an_event(ref, K.SENT, 0).message_id)
+def id_of(ref: str, tenant: str = TENANT) -> str:
+    """The list's id of ``tenant``'s message ``msg-REF``."""
+    return str(an_event(ref, K.SENT, 0, tenant=tenant).message_id)
 
 
 @pytest.fixture
@@ -267,10 +269,12 @@ def test_provider_events_before_the_registration_join_it_under_its_tenant(
         assert listed(side) == []
         [unregistered] = listed(side, tenant=None)
         assert unregistered["id"] == id_of("1")
-        assert (unregistered["registered"], unregistered["tenant"]) == (False, None)
+        # Whose it is is known from the first event: the tenant that received it.
+        assert (unregistered["registered"], unregistered["tenant"]) == (False, "acme")
         assert unregistered["sent_at"] == T0.isoformat()  # the first provider time, for now
         assert unregistered["counts"] == {"opened": 1}
-        assert side.queries.message(UUID(id_of("1")), "acme") is None
+        assert side.queries.message(UUID(id_of("1")), "other") is None
+        assert side.queries.message(UUID(id_of("1")), "acme") is not None
         assert side.queries.dossier_history("acme", "DOS-1").items == []
         assert side.queries.daily_counts("acme") == []
 
@@ -413,12 +417,11 @@ def test_a_message_shows_exactly_what_the_ledger_shows_and_only_to_its_tenant(
         state = ledger.get_message(message_id)
         expected = message_json(state)
         assert side.queries.message(message_id, None) == expected
-        tenant = state.registration.tenant if state.registration else None
-        if tenant is not None:
-            assert side.queries.message(message_id, tenant) == expected
+        assert state.tenant is not None
+        assert side.queries.message(message_id, state.tenant) == expected
         assert side.queries.message(message_id, "initech") is None
-    assert side.queries.message(UUID(id_of("other")), "acme") is None
-    assert side.queries.message(UUID(id_of("unregistered")), "acme") is None
+    assert side.queries.message(UUID(id_of("other", "globex")), "acme") is None
+    assert side.queries.message(UUID(id_of("unregistered")), "globex") is None
     assert side.queries.message(UUID(id_of("never")), None) is None
 
 
@@ -482,14 +485,15 @@ def mail_log(ledger: Ledger, side: ReadSide) -> ReadSide:
             an_event("m3", K.SENT, 121, "dora@sub.example.com"),
             an_event("m4", K.DEFERRED, 181, "ana@example.com"),
             an_event("m4", K.BLOCKED, 181, "eve@other.org"),
-            an_event("o1", K.HARD_BOUNCE, 241, "ana@example.com"),
+            an_event("o1", K.HARD_BOUNCE, 241, "ana@example.com", tenant="globex"),
         ]
     )
     side.catch_up()
     return side
 
 
-M1, M2, M3, M4, O1 = (id_of(ref) for ref in ("m1", "m2", "m3", "m4", "o1"))
+M1, M2, M3, M4 = (id_of(ref) for ref in ("m1", "m2", "m3", "m4"))
+O1 = id_of("o1", "globex")
 
 
 def test_the_list_is_newest_first_and_each_tenant_sees_only_its_own(mail_log: ReadSide) -> None:
@@ -697,8 +701,8 @@ def test_daily_counts_count_each_day_of_sends_per_tenant_with_rates(
             an_event("a2", K.DELIVERED, 302, "carl@example.com"),
             an_event("a3", K.DELIVERED, 1, "dora@example.com", base=day2),
             an_event("a3", K.SPAM, 2, "dora@example.com", base=day2),
-            an_event("g1", K.DELIVERED, 1, "gus@example.com"),
-            an_event("g1", K.CLICKED, 2, "gus@example.com"),
+            an_event("g1", K.DELIVERED, 1, "gus@example.com", tenant="globex"),
+            an_event("g1", K.CLICKED, 2, "gus@example.com", tenant="globex"),
             # Not registered: counted on no day.
             an_event("u1", K.DELIVERED, 1, "ulf@example.com"),
         ]
@@ -801,6 +805,7 @@ def write_traffic(ledger: Ledger, first: int, count: int) -> int:
             kinds[(n + i) % len(kinds)],
             n % 48 * 60 + i,
             ("ana@example.com", f"r{n % 7}@example.org")[i % 2],
+            tenant=("acme", "globex")[n % 2],
         )
         for n in range(first, first + count)
         for i in range(8)

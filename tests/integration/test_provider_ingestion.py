@@ -20,6 +20,7 @@ from adapters.providers.registry import WEBHOOK_PROVIDERS
 from adapters.storage.database import open_ledger, parse_database_url
 from domain.ledger import Ledger
 from domain.state import MessageState
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 RECEIVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -30,7 +31,11 @@ def record(ledger: Ledger, bodies: list[tuple[str, str]]) -> set[UUID]:
     """The bodies recorded in one transaction per provider; the ids of the messages touched."""
     touched: set[UUID] = set()
     for provider in WEBHOOK_PROVIDERS:
-        mine = [Body(name, body(p, name), RECEIVED) for p, name in bodies if p == provider]
+        mine = [
+            Body(name, body(p, name), RECEIVED, tenant=TENANT)
+            for p, name in bodies
+            if p == provider
+        ]
         observations = read_bodies(provider, mine).observations
         touched.update(result.message_id for result in ledger.record(observations))
     return touched
@@ -91,7 +96,9 @@ def test_any_batching_order_and_repetition_of_bodies_gives_the_same_states(
 
 def test_every_body_recorded_again_records_nothing_new(ledger: Ledger) -> None:
     for provider in WEBHOOK_PROVIDERS:
-        bodies = [Body(name, body(provider, name), RECEIVED) for name in names(provider)]
+        bodies = [
+            Body(name, body(provider, name), RECEIVED, tenant=TENANT) for name in names(provider)
+        ]
         observations = read_bodies(provider, bodies).observations
         assert observations, provider
         first = ledger.record(observations)

@@ -52,11 +52,12 @@ def message_inputs(rnd: random.Random, n: int) -> tuple[Send | None, list[Observ
     sent_at = T0 + timedelta(minutes=rnd.randrange(3 * 24 * 60))
     recipients = rnd.sample(ADDRESSES, rnd.randint(1, 3))
     refused = rnd.random() < 0.05
+    tenant = rnd.choice(TENANTS)
     registration = (
         None
         if rnd.random() < 0.1
         else Send(
-            tenant=rnd.choice(TENANTS),
+            tenant=tenant,
             external_ref=f"ref-{n}",
             recipients=tuple(
                 Recipient(address, rnd.choice(list(RecipientType))) for address in recipients
@@ -76,6 +77,7 @@ def message_inputs(rnd: random.Random, n: int) -> tuple[Send | None, list[Observ
         return registration, []  # no provider ever heard of it
     observations = [
         Observation(
+            tenant=tenant,
             provider=provider,
             provider_message_id=provider_message_id,
             # Now and then someone the registration did not name (a forward, a list).
@@ -191,10 +193,12 @@ def one_message(draw: st.DrawFn, m: int) -> list[Input]:
     """A message's registration (maybe none, maybe after its events) and a few events."""
     recipients = draw(st.lists(st.sampled_from(ADDRESSES[:5]), min_size=1, max_size=3, unique=True))
     refused = draw(st.booleans()) and draw(st.booleans())
+    tenant = draw(st.sampled_from(TENANTS[:2]))
     events: list[Input] = []
     if not refused:
         events = [
             Observation(
+                tenant=tenant,
                 provider="mailgun",
                 provider_message_id=f"h-{m}",
                 recipient=draw(st.sampled_from(recipients)),
@@ -208,7 +212,7 @@ def one_message(draw: st.DrawFn, m: int) -> list[Input]:
         events += draw(st.lists(st.sampled_from(events), max_size=2)) if events else []
     if draw(st.booleans()) or refused:
         send = Send(
-            tenant=draw(st.sampled_from(TENANTS[:2])),
+            tenant=tenant,
             external_ref=f"ref-{m}",
             recipients=tuple(Recipient(address) for address in recipients),
             sent_at=T0 + timedelta(days=draw(st.integers(0, 1)), minutes=m),

@@ -25,6 +25,7 @@ from domain.canonical_json import RECURSION_LIMIT, UnencodableError, canonical_j
 from domain.errors import InvalidObservationError
 from domain.kinds import EventKind
 from domain.values import Observation
+from tests.conftest import TENANT
 
 
 class Priority(IntEnum):
@@ -382,6 +383,7 @@ def test_any_observation_hashes_as_it_did(
     ]
     try:
         observation = Observation(
+            tenant=TENANT,
             provider="generic",
             provider_message_id="m-1",
             recipient="a@x.example",

@@ -25,7 +25,7 @@ from domain.state import MessageState
 from domain.values import Observation, Recipient, RecipientType, Send
 from projections.fold import MessageFold, micros
 from projections.sent_mail import dumps
-from tests.conftest import T0
+from tests.conftest import T0, TENANT
 
 PROVIDER = "mailgun"
 PROVIDER_MESSAGE_ID = "m-1"
@@ -75,6 +75,7 @@ def scenarios(draw: st.DrawFn, *, refusals: bool = True) -> Scenario:
     count = draw(st.integers(min_value=0, max_value=20))
     observations = [
         Observation(
+            tenant=TENANT,
             provider=PROVIDER,
             provider_message_id=PROVIDER_MESSAGE_ID,
             recipient=draw(st.sampled_from(recipients)),
@@ -100,7 +101,7 @@ def arrive(message: Message, item: Arrival) -> bool:
 
 def record(arrivals: list[Arrival]) -> tuple[MessageState, list[tuple[Any, Arrival]]]:
     """The aggregate's state after these arrivals, and each recorded event with its input."""
-    message = Message.start(PROVIDER, PROVIDER_MESSAGE_ID)
+    message = Message.start(TENANT, PROVIDER, PROVIDER_MESSAGE_ID)
     accepted = [item for item in arrivals if arrive(message, item)]
     events = message.collect_events()[1:]  # the Created event first, then one per input
     assert len(events) == len(accepted)
@@ -109,7 +110,7 @@ def record(arrivals: list[Arrival]) -> tuple[MessageState, list[tuple[Any, Arriv
 
 def state_of(inputs: list[Arrival]) -> MessageState:
     """The aggregate's state for inputs it records all of (distinct facts, one registration)."""
-    message = Message.start(PROVIDER, PROVIDER_MESSAGE_ID)
+    message = Message.start(TENANT, PROVIDER, PROVIDER_MESSAGE_ID)
     for item in inputs:
         assert arrive(message, item)
     return message.state()
@@ -218,7 +219,9 @@ def test_two_orders_of_the_same_events_fold_to_the_same_json(
 
 
 def test_a_registration_after_facts_keeps_their_status_and_adds_the_named_recipients() -> None:
-    late = Observation(PROVIDER, PROVIDER_MESSAGE_ID, "b@y.example", EventKind.DELIVERED, T0)
+    late = Observation(
+        PROVIDER, PROVIDER_MESSAGE_ID, "b@y.example", EventKind.DELIVERED, T0, tenant=TENANT
+    )
     send = Send(
         tenant="acme",
         external_ref="inv-1",

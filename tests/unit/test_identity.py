@@ -6,6 +6,7 @@ import pytest
 
 from domain.errors import InvalidObservationError
 from domain.identity import (
+    check_tenant,
     message_id,
     normalise_provider_message_id,
     parse_message_reference,
@@ -41,31 +42,45 @@ def test_dots_in_other_providers_ids_are_not_cut() -> None:
 
 
 def test_registration_and_provider_event_compute_the_same_id() -> None:
-    assert message_id("SendGrid", "abc.filter001") == message_id("sendgrid", "abc")
-    assert message_id("ses", "<0100.x@email.amazonses.com>") == message_id(
-        "ses", "0100.x@email.amazonses.com"
+    assert message_id("acme", "SendGrid", "abc.filter001") == message_id("acme", "sendgrid", "abc")
+    assert message_id("acme", "ses", "<0100.x@email.amazonses.com>") == message_id(
+        "acme", "ses", "0100.x@email.amazonses.com"
     )
 
 
+def test_two_tenants_with_the_same_provider_id_hold_two_messages() -> None:
+    assert message_id("acme", "sendgrid", "abc") != message_id("globex", "sendgrid", "abc")
+    assert platform_message_id("acme", "inv-1") != platform_message_id("globex", "inv-1")
+
+
+def test_a_tenant_name_cannot_make_two_keys_read_alike() -> None:
+    # "a:b" + "c" and "a" + "b:c" would be one key if tenants could hold ':'.
+    with pytest.raises(InvalidObservationError, match="'tenant'"):
+        message_id("acme:sendgrid", "sendgrid", "x")
+    with pytest.raises(InvalidObservationError, match="'tenant'"):
+        check_tenant("")
+
+
 def test_reference_may_be_a_uuid_or_provider_and_id() -> None:
-    expected = message_id("mailgun", "m-1@mg.example")
-    assert parse_message_reference(str(expected)) == expected
-    assert parse_message_reference("mailgun:<m-1@mg.example>") == expected
+    expected = message_id("acme", "mailgun", "m-1@mg.example")
+    assert parse_message_reference(str(expected), "acme") == expected
+    assert parse_message_reference("mailgun:<m-1@mg.example>", "acme") == expected
+    assert parse_message_reference("mailgun:<m-1@mg.example>", "globex") != expected
 
 
 def test_refused_send_is_found_by_platform_reference() -> None:
-    assert parse_message_reference("platform:acme:inv-9") == platform_message_id("acme", "inv-9")
+    assert parse_message_reference("platform:inv:9", "acme") == platform_message_id("acme", "inv:9")
 
 
 def test_ids_are_uuid5_in_the_project_namespace() -> None:
-    assert isinstance(message_id("postmark", "x"), UUID)
-    assert message_id("postmark", "x").version == 5
+    assert isinstance(message_id("acme", "postmark", "x"), UUID)
+    assert message_id("acme", "postmark", "x").version == 5
 
 
-@pytest.mark.parametrize("text", ["nonsense", ":missing", "sendgrid:", "platform:only-tenant"])
+@pytest.mark.parametrize("text", ["nonsense", ":missing", "sendgrid:", "platform:"])
 def test_unreadable_reference_names_the_expected_forms(text: str) -> None:
     with pytest.raises(InvalidObservationError, match="'id'"):
-        parse_message_reference(text)
+        parse_message_reference(text, "acme")
 
 
 def test_empty_message_id_is_refused() -> None:

@@ -7,20 +7,22 @@ from domain.kinds import EventKind as K
 from domain.kinds import Outcome
 from domain.message import OBSERVED_EVENTS, Message
 from domain.values import Send
-from tests.conftest import a_send, an_observation
+from tests.conftest import TENANT, a_send, an_observation
 
 
 def new_message(send: Send | None = None) -> Message:
     send = send or a_send()
     assert send.provider is not None and send.provider_message_id is not None
-    message = Message(provider=send.provider, provider_message_id=send.provider_message_id)
+    message = Message(
+        tenant=TENANT, provider=send.provider, provider_message_id=send.provider_message_id
+    )
     message.register(send)
     return message
 
 
 def test_message_created_by_a_provider_event_gets_the_registration_id() -> None:
     observation = an_observation(K.DELIVERED, 1)
-    message = Message(provider="sendgrid", provider_message_id="msg-1")
+    message = Message(tenant=TENANT, provider="sendgrid", provider_message_id="msg-1")
     message.observe(observation)
     assert message.id == a_send().message_id == observation.message_id
 
@@ -101,7 +103,7 @@ def test_deferred_after_soft_bounce_is_in_flight_neither_failed_nor_delivered() 
 
 def test_refused_send_is_an_error_for_every_recipient() -> None:
     send = a_send("a@x.example", "b@y.example", provider_message_id=None, error="550 no MX")
-    message = Message(provider="platform", provider_message_id=f"{send.tenant}:{send.external_ref}")
+    message = Message(tenant=TENANT, provider="platform", provider_message_id=send.external_ref)
     message.register(send)
     state = message.state()
     assert message.id == send.message_id

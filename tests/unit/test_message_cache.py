@@ -9,7 +9,7 @@ from domain.message import Message
 
 
 def _message(n: int) -> Message:
-    return Message.start("sendgrid", f"msg-{n}")
+    return Message.start("acme", "sendgrid", f"msg-{n}")
 
 
 def test_it_forgets_the_least_recently_used_beyond_its_bound() -> None:

@@ -11,7 +11,7 @@ from domain.kinds import DELIVERIES, FAILURES, IN_FLIGHT, EventKind, Outcome
 from domain.message import Message
 from domain.state import derive_recipient_state, roll_up
 from domain.values import Fact, Observation, RecipientType
-from tests.conftest import T0, a_send
+from tests.conftest import T0, TENANT, a_send
 
 ADDRESSES = ["a@x.example", "b@y.example", "c@z.example", "d@w.example"]
 
@@ -22,6 +22,7 @@ def observations(draw: st.DrawFn) -> list[Observation]:
     count = draw(st.integers(min_value=1, max_value=25))
     return [
         Observation(
+            tenant=TENANT,
             provider="mailgun",
             provider_message_id="m-1",
             recipient=draw(st.sampled_from(ADDRESSES)),
@@ -43,7 +44,7 @@ def arrivals(draw: st.DrawFn, events: list[Observation]) -> list[Observation | N
 
 
 def replay(arriving: list[Observation | None]) -> Message:
-    message = Message(provider="mailgun", provider_message_id="m-1")
+    message = Message(tenant=TENANT, provider="mailgun", provider_message_id="m-1")
     for item in arriving:
         if item is None:
             message.register(a_send(*ADDRESSES[:2], provider="mailgun", provider_message_id="m-1"))

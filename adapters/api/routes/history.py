@@ -37,7 +37,7 @@ def message_history(
 ) -> dict[str, Any]:
     """For auditors: without parameters every stored event in log order, with its version,
     type, recorded time and payload; with ``at`` or ``version`` the state as of then."""
-    message_id = message_id_of(ref)
+    message_id = message_id_of(ref, key.tenant)
     if at is not None and version is not None:
         raise ApiError(400, "at and version exclude each other; give one", where="query.at")
     # The views know the message's tenant; the event store does not filter by it.

@@ -91,7 +91,7 @@ def list_messages(
 )
 def message_detail(ref: str, key: MessagesReader, context: Context) -> Response:
     """``ref`` is the message's UUID or ``provider:provider_message_id``."""
-    message_id = message_id_of(ref)
+    message_id = message_id_of(ref, key.tenant)
     shown = context.read_side.queries.message(message_id, key.tenant)
     if shown is None:
         raise ApiError(404, f"no message {ref}", where="path.ref")

@@ -93,7 +93,10 @@ async def receive_webhook(
         )
     verifier = _verifier(provider, context)
     data = await read_limited(request)
-    body = Body(SOURCE, data, utc_now(), _signature_headers(provider, request.headers))
+    # The body's events are the key's tenant's: a body never says whose it is.
+    body = Body(
+        SOURCE, data, utc_now(), _signature_headers(provider, request.headers), tenant=key.tenant
+    )
     try:
         if context.kafka is not None:
             accepted = await run_in_threadpool(_publish, context, provider, body, verifier)

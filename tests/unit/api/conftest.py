@@ -23,7 +23,8 @@ OTHER_TENANT = "globex"
 
 @dataclass
 class Api:
-    """A client of the API with a token per role of ``acme`` and an admin of ``globex``."""
+    """A client of the API with a token per role of ``acme``, and an admin and an ingest
+    key of ``globex``."""
 
     client: TestClient
     context: ApiContext
@@ -32,7 +33,8 @@ class Api:
     def call(
         self, method: str, path: str, *, key: str | None = "admin", **kwargs: Any
     ) -> httpx.Response:
-        """A request with the token of ``key`` (a role, or "other_admin"; None: no token)."""
+        """A request with the token of ``key`` (a role, or "other_admin", "other_ingest";
+        None: no token)."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if key is not None:
             headers["Authorization"] = f"Bearer {self.tokens[key]}"
@@ -57,6 +59,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     context = open_context(database, {"MAILLEDGER_MAILGUN_SIGNING_KEY": MAILGUN_KEY})
     tokens = {role.value: context.keys.create(TENANT, role, f"{role} key").secret for role in Role}
     tokens["other_admin"] = context.keys.create(OTHER_TENANT, Role.ADMIN).secret
+    tokens["other_ingest"] = context.keys.create(OTHER_TENANT, Role.INGEST).secret
     try:
         with TestClient(create_app(context, follow=False), raise_server_exceptions=False) as client:
             yield Api(client, context, tokens)

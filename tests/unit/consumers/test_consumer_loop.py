@@ -27,7 +27,7 @@ from consumers.consumer import BrokerUnavailableError, ConsumerLoop, Topics
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import DatabasePatience, DatabaseUnavailableError
 from domain.ledger import Ledger
-from tests.conftest import T0
+from tests.conftest import T0, TENANT
 
 EVENTS = TopicPartition("events", 0)
 MESSAGES = TopicPartition("messages", 0)
@@ -120,7 +120,7 @@ def event_value(message: str, recipient: str, event: str, minute: int) -> bytes:
         "occurred_at": f"2026-11-23T09:{minute:02d}:00Z",
         "event_id": f"{message}-{recipient}-{event}",
     }
-    return Envelope.of("generic", orjson.dumps(line), T0, source="test").to_bytes()
+    return Envelope.of("generic", orjson.dumps(line), T0, tenant=TENANT, source="test").to_bytes()
 
 
 def send_value(ref: str, message: str, recipient: str = "ana@example.com") -> bytes:

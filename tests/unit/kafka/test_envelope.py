@@ -7,12 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.kafka.envelope import Envelope, EnvelopeError
-from tests.conftest import T0
+from tests.conftest import T0, TENANT
 
 
 @given(data=st.binary(max_size=300), headers=st.dictionaries(st.text(min_size=1), st.text()))
 def test_any_body_travels_exactly(data: bytes, headers: dict[str, str]) -> None:
-    envelope = Envelope.of("sendgrid", data, T0, source="webhook", headers=headers)
+    envelope = Envelope.of("sendgrid", data, T0, tenant=TENANT, source="webhook", headers=headers)
 
     decoded = Envelope.from_bytes(envelope.to_bytes())
 
@@ -28,8 +28,11 @@ def test_any_body_travels_exactly(data: bytes, headers: dict[str, str]) -> None:
 
 
 def test_utf8_bodies_travel_as_text_others_as_base64() -> None:
-    assert Envelope.of("brevo", b'{"a": "\xc3\xa9"}', T0, source="x").body == '{"a": "é"}'
-    binary = Envelope.of("brevo", b"\xff\x00", T0, source="x")
+    assert (
+        Envelope.of("brevo", b'{"a": "\xc3\xa9"}', T0, tenant=TENANT, source="x").body
+        == '{"a": "é"}'
+    )
+    binary = Envelope.of("brevo", b"\xff\x00", T0, tenant=TENANT, source="x")
     assert (binary.body, binary.body_base64) == (None, "/wA=")
 
 

@@ -16,7 +16,7 @@ from adapters.kafka.records import key_of
 from adapters.providers import registry
 from adapters.providers.parsed import Parsed
 from adapters.providers.registry import parser_for
-from tests.conftest import T0
+from tests.conftest import T0, TENANT, bound
 from tests.unit.providers.bodies import body
 from tests.unit.providers.bodies import names as fixture_names
 
@@ -24,12 +24,12 @@ TOPIC = "events"
 
 
 def _records(provider: str, data: bytes) -> list[tuple[bytes | None, Envelope]]:
-    records = provider_records(TOPIC, provider, [Body("in.json", data, T0)])
+    records = provider_records(TOPIC, provider, [Body("in.json", data, T0, tenant=TENANT)])
     return [(r.key, Envelope.from_bytes(r.value)) for r in records]
 
 
 def _observed(provider: str, data: bytes) -> Counter[tuple[str, str, str]]:
-    parsed = parser_for(provider)(data)
+    parsed = read_body(provider, Body("in.json", data, T0, tenant=TENANT))
     return Counter((str(o.message_id), o.recipient, o.event_id or "") for o in parsed.observations)
 
 
@@ -39,7 +39,7 @@ def test_a_body_of_one_message_travels_exactly_as_posted() -> None:
 
     assert envelope.data == data
     assert not envelope.split
-    [observation] = parser_for("mailgun")(data).observations
+    [observation] = bound(parser_for("mailgun")(data).observations)
     assert key == key_of(observation.message_id)
 
 
@@ -54,7 +54,7 @@ def test_a_batch_of_several_messages_becomes_one_record_per_message() -> None:
     assert len(records) == 2
     assert all(envelope.split for _, envelope in records)
     for key, envelope in records:
-        parsed = read_body("sendgrid", Body("part", envelope.data, T0))
+        parsed = read_body("sendgrid", Body("part", envelope.data, T0, tenant=TENANT))
         assert {key_of(o.message_id) for o in parsed.observations} == {key}
     # Together the parts say exactly what the whole body says.
     parts = sum((_observed("sendgrid", e.data) for _, e in records), Counter())
@@ -138,7 +138,9 @@ def test_every_fixture_cut_by_message_says_what_the_whole_body_says(provider: st
     elements = [_with_message(provider, e, i % 2) for i, e in enumerate(elements)]
     data = orjson.dumps(elements)
 
-    parts = split_by_message(provider, data, parser_for(provider)(data))
+    parts = split_by_message(
+        provider, data, read_body(provider, Body("in", data, T0, tenant=TENANT))
+    )
 
     assert len(parts) > 1, "the fixtures hold several messages"
 

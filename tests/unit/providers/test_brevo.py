@@ -15,6 +15,7 @@ from adapters.providers.errors import BodyError
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 MESSAGE_ID = "202611230915.61735318457@smtp-relay.mailin.fr"
@@ -312,7 +313,7 @@ def test_a_batched_body_carries_several_events_for_several_messages_in_body_orde
         (MESSAGE_ID, RECIPIENT, EventKind.DELIVERED),
         ("202611231002.99887766554@smtp-relay.mailin.fr", "max@example.org", EventKind.HARD_BOUNCE),
     ]
-    assert len({o.message_id for o in parsed.observations}) == 2
+    assert len({(o.provider, o.provider_message_id) for o in parsed.observations}) == 2
     assert [(n.index, n.raw_type, n.known) for n in parsed.notices] == [
         (2, "list_addition", True),
         (5, "robot_scan", False),
@@ -533,9 +534,9 @@ def test_any_order_and_duplication_gives_the_same_state_and_version(data: st.Dat
     def replay() -> Message:
         extra = data.draw(st.lists(st.sampled_from(ONE_MESSAGE), max_size=12))
         arriving = data.draw(st.permutations([*ONE_MESSAGE, *extra]))
-        message = Message(provider="brevo", provider_message_id=MESSAGE_ID)
+        message = Message(tenant=TENANT, provider="brevo", provider_message_id=MESSAGE_ID)
         for observation in arriving:
-            message.observe(observation)
+            message.observe(observation.for_tenant(TENANT))
         return message
 
     first, second = replay(), replay()

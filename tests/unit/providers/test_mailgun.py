@@ -15,6 +15,7 @@ from adapters.providers.errors import BodyError
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 MESSAGE_A = "20261123093000.5e1c2b7a9d4f8e31@mg.example.org"
@@ -332,7 +333,7 @@ def test_a_message_id_in_angle_brackets_is_normalised() -> None:
     bracketed = only_observation(json.dumps(data).encode())
     plain = only_observation(body("mailgun", "opened"))
     assert bracketed.provider_message_id == MESSAGE_A
-    assert bracketed.message_id == plain.message_id
+    assert bracketed.for_tenant(TENANT).message_id == plain.for_tenant(TENANT).message_id
 
 
 def test_user_variables_carry_our_correlation_ids() -> None:
@@ -394,7 +395,7 @@ def test_bodies_of_several_messages_each_name_their_own_message() -> None:
     by_message: dict[str, set[str]] = {}
     for name in sorted(EXPECTED):
         observation = only_observation(body("mailgun", name))
-        by_message.setdefault(str(observation.message_id), set()).add(name)
+        by_message.setdefault(observation.provider_message_id, set()).add(name)
     assert sorted(map(sorted, by_message.values())) == [
         ["accepted", "clicked", "complained", "delivered", "opened", "unsubscribed"],
         ["failed"],
@@ -476,9 +477,9 @@ MESSAGE_A_FIXTURES = ["accepted", "delivered", "opened", "clicked", "unsubscribe
 
 
 def replay(arrivals: list[Observation]) -> Message:
-    message = Message(provider="mailgun", provider_message_id=MESSAGE_A)
+    message = Message(tenant=TENANT, provider="mailgun", provider_message_id=MESSAGE_A)
     for observation in arrivals:
-        message.observe(observation)
+        message.observe(observation.for_tenant(TENANT))
     return message
 
 

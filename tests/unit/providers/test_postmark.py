@@ -17,6 +17,7 @@ from adapters.providers.parsed import Parsed
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 MESSAGE = "8c1f5a7e-3b2d-4e9a-9f10-2d6b7c4e1a01"
@@ -255,7 +256,7 @@ def test_a_body_of_several_records_for_several_messages_keeps_body_order() -> No
         ("0d9e2f61-5c4b-4a3e-b2d1-7f8e9a0b1c2d", EventKind.OPENED),
         (MESSAGE, EventKind.UNSUBSCRIBED),
     ]
-    assert len({o.message_id for o in parsed.observations}) == 3
+    assert len({(o.provider, o.provider_message_id) for o in parsed.observations}) == 3
 
 
 def test_an_empty_array_yields_nothing() -> None:
@@ -551,9 +552,9 @@ def one_message_observations() -> list[Observation]:
 
 
 def replay(arriving: list[Observation]) -> Message:
-    message = Message(provider="postmark", provider_message_id=MESSAGE)
+    message = Message(tenant=TENANT, provider="postmark", provider_message_id=MESSAGE)
     for observation in arriving:
-        message.observe(observation)
+        message.observe(observation.for_tenant(TENANT))
     return message
 
 

@@ -17,6 +17,7 @@ from adapters.providers.sendgrid import MAPPING, NOT_DELIVERY_FACTS, parse, smtp
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 MESSAGE_ID = "14c5d75ce93.dfd.64b469"
@@ -283,7 +284,7 @@ def test_one_body_carries_several_messages_in_body_order() -> None:
         (2, "account_status_change", True),
         (4, "machine_learning_insight", False),
     ]
-    assert len({o.message_id for o in parsed.observations}) == 2
+    assert len({(o.provider, o.provider_message_id) for o in parsed.observations}) == 2
 
 
 def test_an_unknown_type_is_reported_and_skipped_never_mapped() -> None:
@@ -529,9 +530,9 @@ FIXTURE_OBSERVATIONS = one_message_observations()
 
 
 def replay(arriving: list[Observation]) -> Message:
-    message = Message(provider=sendgrid.NAME, provider_message_id=MESSAGE_ID)
+    message = Message(tenant=TENANT, provider=sendgrid.NAME, provider_message_id=MESSAGE_ID)
     for observation in arriving:
-        message.observe(observation)
+        message.observe(observation.for_tenant(TENANT))
     return message
 
 
@@ -547,4 +548,4 @@ def test_fixture_events_in_any_order_with_any_duplicates_give_one_state(
     assert first.state() == second.state()
     # Created, then each distinct fact once.
     assert first.version == second.version == 1 + len(FIXTURE_OBSERVATIONS)
-    assert {o.message_id for o in FIXTURE_OBSERVATIONS} == {first.id}
+    assert {o.for_tenant(TENANT).message_id for o in FIXTURE_OBSERVATIONS} == {first.id}

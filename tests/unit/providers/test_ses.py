@@ -16,6 +16,7 @@ from adapters.providers.ses import MAPPING, NAME, parse
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 MESSAGE_A = "0102019aa1b2c3d4-5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9-000000"
@@ -608,10 +609,10 @@ def test_angle_brackets_around_the_message_id_are_dropped() -> None:
 def test_a_retried_notification_is_a_duplicate_for_each_recipient() -> None:
     first = parse(body(NAME, "bounce")).observations
     again = parse(body(NAME, "bounce")).observations
-    message = Message(provider="ses", provider_message_id=MESSAGE_B)
+    message = Message(tenant=TENANT, provider="ses", provider_message_id=MESSAGE_B)
 
-    recorded = [message.observe(o) for o in first]
-    repeated = [message.observe(o) for o in again]
+    recorded = [message.observe(o.for_tenant(TENANT)) for o in first]
+    repeated = [message.observe(o.for_tenant(TENANT)) for o in again]
 
     assert recorded == [True, True]
     assert repeated == [False, False]
@@ -848,9 +849,9 @@ def arrivals(draw: st.DrawFn) -> list[Observation]:
 
 
 def replay(events: list[Observation]) -> Message:
-    message = Message(provider="ses", provider_message_id=MESSAGE_A)
+    message = Message(tenant=TENANT, provider="ses", provider_message_id=MESSAGE_A)
     for event in events:
-        message.observe(event)
+        message.observe(event.for_tenant(TENANT))
     return message
 
 

@@ -17,6 +17,7 @@ from adapters.providers.parsed import Parsed
 from domain.kinds import EventKind
 from domain.message import Message
 from domain.values import Observation
+from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
 
 TX = "84521736098271604"
@@ -309,7 +310,7 @@ def test_a_body_with_several_events_for_several_messages_keeps_body_order() -> N
         (1, sparkpost.PING, True),
         (3, "relay_delivery", True),
     ]
-    assert len({o.message_id for o in parsed.observations}) == 2
+    assert len({(o.provider, o.provider_message_id) for o in parsed.observations}) == 2
 
 
 def test_correlation_ids_are_read_from_rcpt_meta() -> None:
@@ -579,9 +580,9 @@ FACTS_OF_ONE_MESSAGE = [
 
 
 def replay(observations: list[Observation]) -> Message:
-    message = Message(provider="sparkpost", provider_message_id=TX)
+    message = Message(tenant=TENANT, provider="sparkpost", provider_message_id=TX)
     for observation in observations:
-        message.observe(observation)
+        message.observe(observation.for_tenant(TENANT))
     return message
 
 
