@@ -66,13 +66,16 @@ def locate_undecodable(
 ) -> UndecodableBatch | None:
     """Read each partition from its position with a consumer of its own, outside the group,
     until one fails on its records; None when every one reads (or the broker will not say)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=kafka.servers,
-        client_id="mailledger-undecodable",
-        group_id=None,
-        enable_auto_commit=False,
-        request_timeout_ms=int(seconds_each * 1000) + 1000,
-    )
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=kafka.servers,
+            client_id="mailledger-undecodable",
+            group_id=None,
+            enable_auto_commit=False,
+            request_timeout_ms=int(seconds_each * 1000) + 1000,
+        )
+    except KafkaError:
+        return None  # the broker went away meanwhile: the caller words the error without a place
     try:
         for tp in sorted(positions):
             found = _first_undecodable(consumer, tp, positions[tp], seconds_each)
@@ -80,7 +83,7 @@ def locate_undecodable(
                 return found
         return None
     except KafkaError:
-        return None  # the broker went away meanwhile: the caller words the error without a place
+        return None
     finally:
         consumer.close(autocommit=False)
 
