@@ -23,10 +23,16 @@ from adapters.intake.from_kafka import Verifiers
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import DEFAULT_GROUP_ID, KafkaSettings
 from adapters.kafka.topics import ensure_topics
+from adapters.kafka.undecodable import fix_for, locate_undecodable
 from adapters.settings import variable
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.read_side import ReadSide, open_read_side
-from consumers.consumer import BrokerUnavailableError, ConsumerLoop, Topics
+from consumers.consumer import (
+    BrokerUnavailableError,
+    ConsumerLoop,
+    Topics,
+    UndecodableBatchError,
+)
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import DatabasePatience, DatabaseUnavailableError
 from consumers.signals import stopping_on_signals
@@ -36,6 +42,9 @@ log = structlog.get_logger()
 
 FETCH_MAX_BYTES = 8 * 1024 * 1024
 """Most bytes one fetch brings, across partitions: enough for a few thousand records."""
+
+CLOSE_MS = 5000
+"""Longest the consumer waits to leave its group at exit; a broker that is gone never answers."""
 
 
 @click.command()
@@ -158,6 +167,8 @@ def consume(
             _consume(kafka, database, settings, verifiers, stop)
         except (DatabaseUnavailableError, BrokerUnavailableError, SettingError) as error:
             raise click.ClickException(str(error)) from None
+        except UndecodableBatchError as error:
+            raise click.ClickException(_undecodable(kafka, error)) from None
 
 
 def _consume(
@@ -203,10 +214,25 @@ def _consume(
             finally:
                 # Leaving the group first hands the partitions to another member at once;
                 # the views catch up after that, then the rest closes.
-                source.close(autocommit=False)
+                source.close(autocommit=False, timeout_ms=CLOSE_MS)
                 loop.finish()
         finally:
             log.info("consumer.stopped", **vars(loop.totals))
+
+
+def _undecodable(kafka: KafkaSettings, error: UndecodableBatchError) -> str:
+    """One line: where the batch is (read again outside the group to find it), and the fix."""
+    found = locate_undecodable(kafka, error.positions)
+    if found is None:
+        place = "a partition of " + ", ".join(sorted({tp.topic for tp in error.positions}))
+        reason = str(error)
+    else:
+        place = f"{found.partition.topic}:{found.partition.partition}@{found.offset}"
+        reason = found.error
+    return (
+        f"cannot read the record batch at {place} ({reason}); that partition waits there, "
+        f"nothing after it recorded: {fix_for(error.error)}"
+    )
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import structlog
@@ -30,6 +31,7 @@ from adapters.intake.recording import Batch, Views, record_batch
 from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.publisher import PublishError
 from adapters.kafka.records import Record
+from adapters.kafka.undecodable import is_record_error
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import RETRY_SECONDS, DatabasePatience
 from consumers.positions import tracking_name
@@ -41,9 +43,25 @@ log = structlog.get_logger()
 
 POLL_MS = 500
 
+PROBE_SECONDS = 2.0
+"""How often a consumer that polls nothing asks the broker whether it is still there."""
+
+PROBE_MS = 2000
+"""How long the broker has to answer that question (and the lag report's)."""
+
 
 class BrokerUnavailableError(RuntimeError):
     """Kafka stayed unusable longer than the consumer was told to wait."""
+
+
+class UndecodableBatchError(RuntimeError):
+    """kafka-python cannot turn a batch into records; polling again meets the same batch."""
+
+    def __init__(self, error: Exception, positions: Mapping[TopicPartition, int | None]) -> None:
+        super().__init__(first_line(error))
+        self.error = error
+        self.positions = dict(positions)
+        """The tracked position of each partition the consumer had: the batch is at one."""
 
 
 class RecordSource(Protocol):
@@ -59,7 +77,9 @@ class RecordSource(Protocol):
 
     def commit_async(self, offsets: Mapping[TopicPartition, OffsetAndMetadata]) -> Any: ...
 
-    def end_offsets(self, partitions: list[TopicPartition]) -> Mapping[TopicPartition, int]: ...
+    def end_offsets(
+        self, partitions: list[TopicPartition], timeout_ms: int | None = None
+    ) -> Mapping[TopicPartition, int]: ...
 
     def position(self, partition: TopicPartition) -> int: ...
 
@@ -118,6 +138,9 @@ class ConsumerLoop:
         self._views_behind = False
         self._idle_since = time.monotonic()
         self._lag_at = 0.0
+        self._broker_seen_at = time.monotonic()
+        """When the broker last proved it was there: records polled, or a probe answered."""
+        self._probed_at = time.monotonic()
 
     @property
     def stopping(self) -> threading.Event:
@@ -125,24 +148,33 @@ class ConsumerLoop:
         return self.patience.stop
 
     def run(self) -> None:
-        """Consume until stopped or idle for ``idle_exit_seconds``; ``finish()`` after it."""
-        broker_down_since: float | None = None
+        """Consume until stopped or idle for ``idle_exit_seconds``; ``finish()`` after it.
+
+        Raises UndecodableBatchError for a batch kafka-python cannot decode, and
+        BrokerUnavailableError once the broker has not answered for ``broker_timeout_seconds``.
+        """
         while not self.stopping.is_set():
             try:
                 polled = self.source.poll(timeout_ms=POLL_MS)
+                if polled:
+                    self._broker_seen_at = time.monotonic()
                 for tp, records in polled.items():
                     self._process(tp, records)
                 if polled:
                     # After the work, not before: a batch slower than --idle-exit is no idling.
                     self._idle_since = time.monotonic()
                     self._views_behind = True
-                elif self._views_behind:
-                    self._catch_up_views()
+                else:
+                    # kafka-python's poll() says nothing of a broker that is gone: it returns
+                    # nothing, as for a quiet topic. Only an answer tells them apart.
+                    self._probe_broker()
+                    if self._views_behind:
+                        self._catch_up_views()
                 self._report_lag()
-                broker_down_since = None
             except (KafkaError, PublishError) as error:
-                broker_down_since = broker_down_since or time.monotonic()
-                self._broker_unavailable(error, time.monotonic() - broker_down_since)
+                if is_record_error(error):
+                    raise UndecodableBatchError(error, self._tracked_positions()) from None
+                self._broker_unavailable(error)
                 continue
             idle = time.monotonic() - self._idle_since
             if self.settings.idle_exit_seconds is not None and (
@@ -159,7 +191,7 @@ class ConsumerLoop:
     def assigned(self, partitions: Sequence[TopicPartition]) -> None:
         """Seek each newly assigned partition to the position the database tracked."""
         positions = {tracking_name(tp): self._seek_to_tracked(tp) for tp in partitions}
-        self._idle_since = time.monotonic()
+        self._idle_since = self._broker_seen_at = time.monotonic()
         log.info("consumer.assigned", positions=positions)
 
     def revoked(self, partitions: Sequence[TopicPartition]) -> None:
@@ -263,9 +295,31 @@ class ConsumerLoop:
             )
         self.dead_letters.publish(letters)
 
-    def _broker_unavailable(self, error: Exception, waited: float) -> None:
+    def _probe_broker(self) -> None:
+        """Ask the broker for an end offset now and then; KafkaError when it does not answer."""
+        now = time.monotonic()
+        if now - self._probed_at < PROBE_SECONDS:
+            return
+        self._probed_at = now
+        partitions = sorted(self.source.assignment())[:1] or [
+            TopicPartition(self.topics.messages, 0)
+        ]
+        self.source.end_offsets(partitions, timeout_ms=PROBE_MS)
+        self._broker_seen_at = time.monotonic()
+
+    def _tracked_positions(self) -> dict[TopicPartition, int | None]:
+        positions: dict[TopicPartition, int | None] = {}
+        for tp in self.source.assignment():
+            name = tracking_name(tp)
+            positions[tp] = self.patience.call(
+                f"read the position of {name}", partial(self.ledger.tracked_position, name)
+            )
+        return positions
+
+    def _broker_unavailable(self, error: Exception) -> None:
         """Rewind to the database's positions, so no record polled but not saved is skipped,
-        and wait for the broker, up to the configured time."""
+        and wait for the broker, up to the configured time since it last answered."""
+        waited = time.monotonic() - self._broker_seen_at
         if waited >= self.settings.broker_timeout_seconds:
             raise BrokerUnavailableError(
                 f"Kafka at {self.topics.broker} unusable for {waited:.0f}s "
@@ -305,7 +359,7 @@ class ConsumerLoop:
         if not assigned:
             return
         try:
-            ends = self.source.end_offsets(assigned)
+            ends = self.source.end_offsets(assigned, timeout_ms=PROBE_MS)
             lag = {tracking_name(tp): ends[tp] - self.source.position(tp) for tp in assigned}
         except KafkaError as error:
             log.warning("consumer.lag_unknown", error=str(error))

@@ -4,6 +4,7 @@
 #   openjdk-17-jre-headless  the Kafka broker (resolved from Maven Central, see ci/kafka/pom.xml)
 #   maven                    resolves the Kafka broker jars
 #   python3-venv             creates .venv (only when .venv is absent)
+#   kcat                     a librdkafka producer, as services in other languages produce
 # Runs `apt-get update` once before installing. Does nothing when everything is present.
 set -euo pipefail
 
@@ -22,6 +23,9 @@ if [[ -z "$(find_java)" ]]; then
 fi
 if ! command -v mvn >/dev/null; then
     missing+=(maven)
+fi
+if ! command -v kcat >/dev/null; then
+    missing+=(kcat)
 fi
 if ! command -v python3 >/dev/null; then
     missing+=(python3 python3-venv)
@@ -60,3 +64,4 @@ if [[ -z "$(find_java)" ]]; then
     exit 1
 fi
 command -v mvn >/dev/null || { echo "install-deps: ERROR: mvn still missing" >&2; exit 1; }
+command -v kcat >/dev/null || { echo "install-deps: ERROR: kcat still missing" >&2; exit 1; }

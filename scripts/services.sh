@@ -13,6 +13,8 @@
 #   start-kafka     start the broker again on its data and port
 #   stop-postgres   stop the database only, keeping its data and port
 #   start-postgres  start the database again on its data and port
+#   start-own-kafka start a broker alone (no PostgreSQL), fresh, for a test that may kill it:
+#                   use a state directory of its own; prints its bootstrap, then its pid
 #
 # State lives in $MAILLEDGER_SERVICES_DIR (default: <repo>/.services). `start` writes
 # $MAILLEDGER_SERVICES_DIR/env, to be sourced:
@@ -35,7 +37,8 @@ PG_DATABASE=mailledger
 
 PG_STATE="$STATE_DIR/postgres"   # port, root (the directory holding data/ and postgres.log)
 KAFKA_STATE="$STATE_DIR/kafka"   # ports, pid, server.properties, data/, logs/
-KAFKA_LIB="$STATE_DIR/kafka-lib" # resolved broker jars, kept across starts
+# Resolved broker jars, kept across starts; a test's own broker reuses those of the suite.
+KAFKA_LIB="${MAILLEDGER_KAFKA_LIB:-$STATE_DIR/kafka-lib}"
 
 log() { echo "services: $*" >&2; }
 die() {
@@ -409,6 +412,17 @@ cmd_start() {
     print_env
 }
 
+# A broker of its own for a test that kills it: never the suite's, which every test shares.
+cmd_start_own_kafka() {
+    kafka_running && die "a broker already runs from $STATE_DIR; use a state directory of its own"
+    rm -rf "$KAFKA_STATE"
+    kafka_init
+    kafka_launch
+    kafka_wait
+    kafka_bootstrap
+    kafka_pid
+}
+
 cmd_status() {
     local rc=0
     if pg_running; then
@@ -430,6 +444,7 @@ main() {
     local command="${1:-}"
     case "$command" in
     start | stop | status | env | stop-kafka | start-kafka | stop-postgres | start-postgres) ;;
+    start-own-kafka) ;;
     *)
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
         exit 64
@@ -458,6 +473,7 @@ main() {
         ;;
     stop-postgres) pg_stop ;;
     start-postgres) pg_start ;;
+    start-own-kafka) cmd_start_own_kafka ;;
     esac
 }
 

@@ -105,7 +105,7 @@ def parse_database_url(url: str) -> Database:
 
 
 CREATE_ATTEMPTS = 5
-"""Tries at creating tables while another process creates the same tables."""
+"""Tries at creating tables on PostgreSQL while another process creates the same tables."""
 
 CREATION_RACES: tuple[type[Exception], ...] = (
     eventsourcing.persistence.InternalError,
@@ -114,33 +114,21 @@ CREATION_RACES: tuple[type[Exception], ...] = (
 )
 """What eventsourcing raises when another process won the race to create a table."""
 
-SQLITE_CREATION_RACES: tuple[type[Exception], ...] = (
-    eventsourcing.persistence.OperationalError,
-    sqlite3.OperationalError,
-    eventsourcing.persistence.IntegrityError,
-)
-"""What eventsourcing raises on SQLite when another process is creating tables in the same file.
-
-"database is locked": a deferred transaction that must upgrade to writing is refused at once.
-"Failed to record tracking for __migration__ 1": both processes found no tracking table, the
-loser waited for the winner's lock and then met the winner's migration row. Trying again reads
-that row, so the loser leaves the winner's tables as they are and inserts nothing.
-"""
-
 T = TypeVar("T")
 
 
 def despite_creation_races(
     create: Callable[[], T], races: tuple[type[Exception], ...] = CREATION_RACES
 ) -> T:
-    """``create()``, tried again when another process was creating the same tables.
+    """``create()`` on PostgreSQL, tried again when another process was creating the same tables.
 
     Processes that start together on a fresh PostgreSQL database (consumers of one group, a
     consumer and a command, a server) each create the tables if missing; PostgreSQL lets one
     win and fails the others even with IF NOT EXISTS ("tuple concurrently updated", a type or
-    relation that "already exists"). On SQLite the losers meet the winner's lock or its
-    migration row instead (SQLITE_CREATION_RACES). Once the winner commits the tables exist,
-    so trying again succeeds.
+    relation that "already exists"): its catalogue is not locked by CREATE … IF NOT EXISTS.
+    Once the winner commits the tables exist, so trying again succeeds; a few tries are
+    enough, since each loser waits only for one winner. SQLite needs no retry: its recorders
+    create tables under the file's write lock (``adapters/storage/sqlite_creation.py``).
     """
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
@@ -154,7 +142,8 @@ def despite_creation_races(
 
 def open_ledger(database: Database) -> Ledger:
     """The Ledger on that database, its tables created when missing."""
-    races = CREATION_RACES if database.is_postgres else SQLITE_CREATION_RACES
-    return despite_creation_races(
-        lambda: Ledger(env=database.env, transcoder=FastJSONTranscoder()), races
-    )
+
+    def opened() -> Ledger:
+        return Ledger(env=database.env, transcoder=FastJSONTranscoder())
+
+    return despite_creation_races(opened) if database.is_postgres else opened()

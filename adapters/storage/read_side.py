@@ -18,9 +18,7 @@ from eventsourcing.utils import Environment
 
 from adapters.errors import first_line
 from adapters.storage.database import (
-    CREATION_RACES,
     DATABASE_ERRORS,
-    SQLITE_CREATION_RACES,
     Database,
     despite_creation_races,
     open_ledger,
@@ -146,8 +144,10 @@ class ReadSide:
 
 
 def _create(model: ReadModel, database: Database) -> None:
-    races = CREATION_RACES if database.is_postgres else SQLITE_CREATION_RACES
-    despite_creation_races(model.create, races)
+    if database.is_postgres:
+        despite_creation_races(model.create)
+    else:
+        model.create()
 
 
 def open_read_side(

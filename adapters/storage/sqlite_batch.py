@@ -13,10 +13,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteFactory,
     SQLiteProcessRecorder,
+)
+
+from adapters.storage.sqlite_creation import (
+    TablesCreatedUnderWriteLock,
+    TrackingCreatedUnderWriteLock,
+    switch_to_wal,
 )
 
 IDS_PER_QUERY = 500
@@ -74,15 +81,17 @@ def _marks(count: int) -> str:
     return ", ".join(["?"] * count)
 
 
-class BatchSQLiteAggregateRecorder(BatchReads):
+class BatchSQLiteAggregateRecorder(TablesCreatedUnderWriteLock, BatchReads):
     """Snapshots: batch reads."""
 
 
-class BatchSQLiteApplicationRecorder(BatchReads, SQLiteApplicationRecorder):
+class BatchSQLiteApplicationRecorder(
+    TablesCreatedUnderWriteLock, BatchReads, SQLiteApplicationRecorder
+):
     """Events: batch reads."""
 
 
-class BatchSQLiteProcessRecorder(BatchReads, SQLiteProcessRecorder):
+class BatchSQLiteProcessRecorder(TrackingCreatedUnderWriteLock, BatchReads, SQLiteProcessRecorder):
     """Events with tracking records: batch reads."""
 
 
@@ -92,3 +101,10 @@ class BatchSQLiteFactory(SQLiteFactory):
     aggregate_recorder_class = BatchSQLiteAggregateRecorder
     application_recorder_class = BatchSQLiteApplicationRecorder
     process_recorder_class = BatchSQLiteProcessRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        pool = self.datastore.pool
+        if not pool.is_sqlite_memory_mode:
+            # Before the library's connections, which would each try the switch themselves.
+            switch_to_wal(pool.db_name, pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT)

@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 
+from adapters.storage.sqlite_creation import TrackingCreatedUnderWriteLock
 from projections.view import PositionMovedError, Tx, ViewRecorder, upsert_assignments
 
 
@@ -49,7 +50,7 @@ class _SQLiteTx:
         return [dict(row) for row in self._cursor.fetchall()]
 
 
-class SQLiteView(SQLiteTrackingRecorder, ViewRecorder):
+class SQLiteView(TrackingCreatedUnderWriteLock, ViewRecorder):
     """A view in the SQLite file: tracking in ``NAME_tracking``, not the shared ``tracking``."""
 
     postgres = False
@@ -75,16 +76,6 @@ class SQLiteView(SQLiteTrackingRecorder, ViewRecorder):
     def create(self, statements: Sequence[str]) -> None:
         self.create_table_statements = [*self._library_statements, *statements]
         self.create_table()
-
-    def _create_table(self, c: SQLiteCursor) -> None:
-        # The library's step inside create_table()'s transaction. Its first statements find
-        # the tables there and only read; had a writer of the view committed since, SQLite would
-        # refuse the first that writes (a rebuilt view's indexes) at once, "database is
-        # locked". Taking the write lock first waits for the writer instead. A tracking table
-        # still missing has no writers, and creating it is the transaction's first write.
-        if self.tracking_table_exists:
-            self._lock(c)
-        super()._create_table(c)
 
     def _lock(self, cursor: SQLiteCursor) -> None:
         # A transaction's first statement that writes waits for SQLite's write lock and keeps

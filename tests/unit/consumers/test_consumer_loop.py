@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +17,24 @@ from typing import Any
 import orjson
 import pytest
 from kafka import TopicPartition
-from kafka.errors import KafkaConnectionError
+from kafka.errors import (
+    CorruptRecordError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    UnsupportedCodecError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.envelope import Envelope
 from adapters.kafka.records import Record
 from adapters.storage.database import open_ledger, parse_database_url
-from consumers.consumer import BrokerUnavailableError, ConsumerLoop, Topics
+from consumers.consumer import (
+    BrokerUnavailableError,
+    ConsumerLoop,
+    Topics,
+    UndecodableBatchError,
+)
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import DatabasePatience, DatabaseUnavailableError
 from domain.ledger import Ledger
@@ -83,8 +94,10 @@ class FakeSource:
     def commit_async(self, offsets: Mapping[TopicPartition, OffsetAndMetadata]) -> None:
         self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
 
-    def end_offsets(self, partitions: list[TopicPartition]) -> Mapping[TopicPartition, int]:
-        return {tp: len(self.logs[tp]) for tp in partitions}
+    def end_offsets(
+        self, partitions: list[TopicPartition], timeout_ms: int | None = None
+    ) -> Mapping[TopicPartition, int]:
+        return {tp: len(self.logs.get(tp, [])) for tp in partitions}
 
     def position(self, partition: TopicPartition) -> int:
         return self.positions.get(partition, 0)
@@ -311,3 +324,76 @@ def test_a_database_that_stays_down_names_it_and_records_nothing(tmp_path: Path)
     with pytest.raises(DatabaseUnavailableError, match=r"cannot record x: sqlite:///gone"):
         patience.call("record x", failing)
     assert attempts == [1]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UnsupportedCodecError("Libraries for zstd compression codec not found"),
+        CorruptRecordError("Record batch for partition events-0 at offset 3 failed crc check"),
+    ],
+    ids=["codec", "crc"],
+)
+def test_a_batch_that_cannot_be_decoded_stops_the_loop_at_once_not_as_an_outage(
+    ledger: Ledger, error: Exception
+) -> None:
+    values = [event_value("m1", "ana@example.com", "delivered", i) for i in range(3)]
+    run = harness(ledger, {EVENTS: records_of(EVENTS, values)}, batch=3)
+    run.loop.run()  # the good records before the batch
+    run.source.failures = [error]
+    run.source.drained.clear()
+    started = time.monotonic()
+
+    with pytest.raises(UndecodableBatchError) as raised:
+        run.loop.run()
+
+    assert time.monotonic() - started < 1.0, "no waiting for a broker that is not down"
+    assert raised.value.error is error
+    assert raised.value.positions == {EVENTS: 3}
+    assert ledger.tracked_position("events:0") == 3
+    assert run.dead_letters.published == []
+
+
+@dataclass
+class GoneBroker(FakeSource):
+    """A broker that is gone: polls return nothing or fail in turn, and nothing answers."""
+
+    polls: int = 0
+
+    def poll(self, timeout_ms: int) -> Mapping[TopicPartition, Sequence[Any]]:
+        self.polls += 1
+        time.sleep(timeout_ms / 1000 / 10)
+        if self.polls % 2:
+            raise KafkaConnectionError("connection refused")
+        return {}
+
+    def end_offsets(
+        self, partitions: list[TopicPartition], timeout_ms: int | None = None
+    ) -> Mapping[TopicPartition, int]:
+        raise KafkaTimeoutError(f"Failed to get offsets by timestamps in {timeout_ms} ms")
+
+
+def test_a_gone_broker_ends_the_loop_at_its_timeout_though_empty_polls_come_between(
+    ledger: Ledger,
+) -> None:
+    stop = threading.Event()
+    source = GoneBroker({EVENTS: []}, stop)
+    settings = ConsumeSettings(broker_timeout_seconds=3.0, lag_interval_seconds=0.1)
+    loop = ConsumerLoop(
+        source,
+        ledger,
+        FakeDeadLetters(),
+        TOPICS,
+        settings,
+        DatabasePatience("sqlite:///test", 0.0, stop),
+    )
+    loop.assigned([EVENTS])
+    started, cpu = time.monotonic(), time.process_time()
+
+    with pytest.raises(BrokerUnavailableError, match=r"unusable for [34]s"):
+        loop.run()
+
+    elapsed = time.monotonic() - started
+    assert 3.0 <= elapsed < 6.0
+    assert source.polls < 10, "it waits between attempts instead of spinning"
+    assert time.process_time() - cpu < 0.5 * elapsed

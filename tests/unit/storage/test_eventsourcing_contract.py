@@ -34,10 +34,12 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.sqlite import (
     SQLiteAggregateRecorder,
+    SQLiteConnectionPool,
     SQLiteDatastore,
     SQLiteFactory,
     SQLiteRecorder,
     SQLiteTrackingRecorder,
+    SQLiteTransaction,
 )
 
 from adapters.storage.postgres_view import PostgresView
@@ -58,6 +60,8 @@ LEDGER = "Ledger._apply_batch (domain/ledger.py)"
 PG_VIEW = "PostgresView (adapters/storage/postgres_view.py)"
 SQLITE_VIEW = "SQLiteView (adapters/storage/sqlite_view.py)"
 SQLITE_BATCH = "BatchReads._select (adapters/storage/sqlite_batch.py)"
+SQLITE_CREATION = "TrackingCreatedUnderWriteLock.create_table (adapters/storage/sqlite_creation.py)"
+SQLITE_WAL = "BatchSQLiteFactory.__init__ (adapters/storage/sqlite_batch.py), switch_to_wal"
 
 
 class Method(NamedTuple):
@@ -127,8 +131,16 @@ METHODS = [
         SQLiteTrackingRecorder,
         "_create_table",
         "(self, c)",
-        f"{SQLITE_VIEW}._create_table, which takes the write lock first",
+        f"{SQLITE_CREATION}, which calls it under the write lock",
     ),
+    Method(SQLiteRecorder, "_create_table", "(self, c)", SQLITE_CREATION),
+    Method(
+        SQLiteTransaction,
+        "__init__",
+        "(self, connection, *, commit=False)",
+        f"{SQLITE_CREATION}: _WriteLockedTransaction begins IMMEDIATE",
+    ),
+    Method(SQLiteDatastore, "get_connection", "(self, *, commit)", SQLITE_CREATION),
     Method(
         JSONTranscoder,
         "decode",
@@ -159,11 +171,14 @@ ATTRIBUTES = [
     Attribute(SQLiteRecorder, "create_table_statements", f"{SQLITE_VIEW}, which replaces it"),
     Attribute(SQLiteTrackingRecorder, "insert_tracking_statement", SQLITE_VIEW),
     Attribute(SQLiteTrackingRecorder, "select_max_tracking_id_statement", SQLITE_VIEW),
-    Attribute(
-        SQLiteTrackingRecorder,
-        "tracking_table_exists",
-        f"{SQLITE_VIEW}._create_table, which takes the write lock only on an existing table",
-    ),
+    Attribute(SQLiteTrackingRecorder, "tracking_table_exists", SQLITE_CREATION),
+    Attribute(SQLiteTrackingRecorder, "tracking_migration_previous", SQLITE_CREATION),
+    Attribute(SQLiteTrackingRecorder, "tracking_migration_current", SQLITE_CREATION),
+    Attribute(SQLiteTrackingRecorder, "table_migration_identifier", SQLITE_CREATION),
+    Attribute(SQLiteDatastore, "pool", SQLITE_WAL),
+    Attribute(SQLiteConnectionPool, "db_name", SQLITE_WAL),
+    Attribute(SQLiteConnectionPool, "lock_timeout", SQLITE_WAL),
+    Attribute(SQLiteConnectionPool, "is_sqlite_memory_mode", SQLITE_WAL),
     Attribute(PostgresFactory, "datastore", "ReadSide (adapters/storage/read_side.py)"),
     Attribute(SQLiteFactory, "datastore", "ReadSide (adapters/storage/read_side.py)"),
     Attribute(PostgresFactory, "process_recorder_class", "BatchPostgresFactory"),
@@ -190,6 +205,16 @@ READS = [
         SQLiteRecorder._create_table,
         frozenset({"create_table_statements"}),
         f"{SQLITE_VIEW}.create, which replaces the statements create_table() runs",
+    ),
+    Reads(
+        SQLiteTrackingRecorder._create_table,
+        frozenset({"tracking_table_exists", "tracking_migration_previous"}),
+        f"{SQLITE_CREATION}, which sets them before calling it",
+    ),
+    Reads(
+        SQLiteConnectionPool._create_connection,
+        frozenset({"is_journal_mode_wal"}),
+        f"{SQLITE_WAL}: the library switches a file to WAL on its connections",
     ),
     Reads(
         PostgresFactory.process_recorder,
@@ -321,6 +346,34 @@ def test_the_insert_steps_copy_inserts_takes_itself_are_still_the_library_s() ->
         "eventsourcing's PostgresApplicationRecorder._insert_stored_events now uses "
         f"{sorted(steps)}, not {sorted(expected)}: revisit {BATCH}"
     )
+
+
+def test_the_steps_of_sqlite_table_creation_are_still_those_we_reproduce() -> None:
+    # TrackingCreatedUnderWriteLock.create_table reads the migration state and creates the
+    # tables as the library's does, in one transaction instead of two: a step the library adds
+    # there would be skipped.
+    steps = set(SQLiteTrackingRecorder.create_table.__code__.co_names)
+    expected = {
+        "OperationalError",
+        "create_table",
+        "datastore",
+        "max_tracking_id",
+        "single_row_tracking",
+        "super",
+        "table_migration_identifier",
+        "tracking_migration_current",
+        "tracking_migration_previous",
+        "tracking_table_exists",
+    }
+    assert steps == expected, (
+        "eventsourcing's SQLiteTrackingRecorder.create_table now uses "
+        f"{sorted(steps)}, not {sorted(expected)}: revisit {SQLITE_CREATION}"
+    )
+    assert set(SQLiteRecorder.create_table.__code__.co_names) == {
+        "_create_table",
+        "datastore",
+        "transaction",
+    }, f"eventsourcing's SQLiteRecorder.create_table changed: revisit {SQLITE_CREATION}"
 
 
 def test_sqlite_tracking_statements_name_the_table_the_view_renames() -> None:
