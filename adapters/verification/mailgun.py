@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
 from adapters.verification.settings import required, seconds
-from adapters.verification.window import check_window
+from adapters.verification.window import check_window, epoch_seconds
 
 PROVIDER = "mailgun"
 SIGNING_KEY_VARIABLE = "MAILLEDGER_MAILGUN_SIGNING_KEY"
@@ -64,16 +65,19 @@ class MailgunVerification:
         ).hexdigest()
         if not hmac.compare_digest(expected.encode(), signed.signature.strip().lower().encode()):
             raise AuthenticityError(PROVIDER, "the signature does not match")
-        check_window(PROVIDER, int(signed.timestamp), request, self.max_age)
+        signed_at = epoch_seconds(PROVIDER, signed.timestamp, "signature.timestamp")
+        check_window(PROVIDER, signed_at, request, self.max_age)
 
 
 def signature_of(body: bytes) -> Signature:
     """The body's ``signature`` block; anything else is an AuthenticityError."""
     try:
-        parsed: Any = json.loads(body)
-    except ValueError:
+        # orjson, not json: it refuses nesting deeper than 1024 levels with a ValueError
+        # where json would raise RecursionError.
+        parsed: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
         raise AuthenticityError(
-            PROVIDER, "the body is not JSON, so it carries no signature"
+            PROVIDER, "the body is not JSON (or is nested too deep), so it carries no signature"
         ) from None
     block = parsed.get("signature") if isinstance(parsed, dict) else None
     if not isinstance(block, dict):

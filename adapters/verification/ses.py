@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -186,9 +186,10 @@ def string_to_sign(message: Mapping[str, Any], signed: tuple[str, ...]) -> bytes
 def _message(body: bytes) -> dict[str, Any]:
     """The SNS message: a JSON object."""
     try:
-        message = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise _refused("the body is not a JSON SNS message") from None
+        # orjson, not json: nesting deeper than 1024 levels is a ValueError, not RecursionError.
+        message = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _refused("the body is not a JSON SNS message (or is nested too deep)") from None
     if not isinstance(message, dict):
         raise _refused("the body is not a JSON object")
     return message
