@@ -15,6 +15,7 @@ from adapters.cli.presenters import (
     message_json,
 )
 from adapters.cli.support import ledger_of, read_side_of, user_errors
+from adapters.storage.integers import MAX_STORED_INTEGER
 from domain.errors import UnknownMessageError
 from domain.identity import parse_message_reference
 from domain.kinds import EventKind, Outcome
@@ -59,6 +60,7 @@ def show(ctx: click.Context, message: str, as_json: bool) -> None:
     help="Only messages where a recipient failed (the default).",
 )
 @click.option("--dossier", help="Only this dossier's messages.")
+@click.option("--category", help="Only sends registered with this category (or template).")
 @click.option(
     "--status",
     type=click.Choice([k.value for k in EventKind]),
@@ -78,6 +80,7 @@ def messages(
     show_all: bool,
     failed_only: bool,
     dossier: str | None,
+    category: str | None,
     status: str | None,
     outcome: str | None,
     tenant: str | None,
@@ -91,6 +94,7 @@ def messages(
         tenant=tenant,
         failed_only=not show_all,
         dossier_id=dossier,
+        category=category,
         status=EventKind(status) if status else None,
         outcome=Outcome(outcome) if outcome else None,
         recipient=recipient,
@@ -109,7 +113,11 @@ def messages(
 @click.option(
     "--at", callback=_parse_time, help="State as the ledger knew it at this ISO-8601 time."
 )
-@click.option("--version", type=click.IntRange(min=1), help="State at this version of the message.")
+@click.option(
+    "--version",
+    type=click.IntRange(min=1, max=MAX_STORED_INTEGER),
+    help="State at this version of the message.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @click.pass_context
 def history(
