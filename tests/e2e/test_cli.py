@@ -357,6 +357,16 @@ def test_unreachable_database_names_it_without_its_password() -> None:
     assert "s3cret" not in result.stderr
 
 
+@pytest.mark.parametrize("password", ["s3#cret", "s3?cr/et", "s3@cret", "s3%23cret"])
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_unreachable_database_hides_a_password_however_it_is_written(
+    scheme: str, password: str
+) -> None:
+    result = run(f"{scheme}://ledger:{password}@127.0.0.1:1/ledger", "messages")
+    assert_one_line_error(result, f"cannot use {scheme}://ledger:***@127.0.0.1:1/ledger")
+    assert "s3" not in result.stderr
+
+
 def test_database_url_of_unknown_kind_is_refused() -> None:
     assert_one_line_error(run("mysql://x/y", "messages"), "not a database URL")
 
