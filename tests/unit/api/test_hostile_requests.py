@@ -16,7 +16,7 @@ from adapters.api.app import create_app
 from adapters.api.context import open_context
 from adapters.storage.database import parse_database_url
 from adapters.verification import sendgrid
-from tests.unit.api.bodies import mailgun_webhook, registration
+from tests.unit.api.bodies import generic_line, mailgun_webhook, registration
 from tests.unit.api.conftest import Api
 from tests.unit.api.test_errors import error_of
 
@@ -134,3 +134,21 @@ def test_a_keyless_post_of_keys_is_401_whatever_its_body(api: Api) -> None:
 def test_a_key_request_larger_than_its_limit_is_413(api: Api) -> None:
     body = b'{"role": "admin", "label": "' + b"x" * (64 * 1024) + b'"}'
     assert error_of(api.post("/v1/keys", content=body), 413)["where"] == "body"
+
+
+@pytest.mark.parametrize("field", ["subject", "sender", "dossier_id", "category", "external_ref"])
+def test_a_registration_with_a_nul_in_a_text_field_is_refused_naming_it(
+    api: Api, field: str
+) -> None:
+    body = {**registration(), field: "a\x00b"}
+    error = error_of(api.post("/v1/messages", json=body), 422)
+    assert error["where"] == f"body.{field}"
+    assert "U+0000" in error["message"]
+    assert api.event_count() == 0
+
+
+def test_a_webhook_with_a_nul_in_a_message_id_is_400_and_records_nothing(api: Api) -> None:
+    line = generic_line("pm-\x00-1")
+    error = error_of(api.post("/v1/webhooks/generic", content=line.encode()), 400)
+    assert "U+0000" in error["message"]
+    assert api.event_count() == 0
