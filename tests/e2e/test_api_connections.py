@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,7 +62,7 @@ def test_a_keyless_100_mb_post_is_401_without_the_server_reading_it(
     server = start_server(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     before = _rss_kb(server.process.pid)
 
-    def body() -> object:
+    def body() -> Iterator[bytes]:
         chunk = b"x" * (1024 * 1024)
         for _ in range(100):
             yield chunk
