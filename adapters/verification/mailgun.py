@@ -4,8 +4,9 @@ Mailgun puts the signature inside the JSON body, beside the event:
 ``{"signature": {"timestamp": "...", "token": "...", "signature": "<hex>"}, "event-data": ...}``.
 The HMAC covers only the timestamp and the token, not ``event-data``. A timestamp outside
 the replay window around ``request.received_at`` is refused. Within the window a captured
-request could be replayed: refusing a token already seen is the caller's to track (the
-verifier is a pure function and keeps no state).
+request could be replayed around other ``event-data``: given the seen tokens (kept in the
+database by ``adapters/storage/seen_tokens.py``), a token already seen with another body is
+refused, while the same body again (Mailgun's retry) passes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import orjson
 
@@ -27,6 +29,16 @@ PROVIDER = "mailgun"
 SIGNING_KEY_VARIABLE = "MAILLEDGER_MAILGUN_SIGNING_KEY"
 MAX_AGE_VARIABLE = "MAILLEDGER_MAILGUN_MAX_AGE"
 DEFAULT_MAX_AGE = 300
+
+
+class TokenClaims(Protocol):
+    """Where tokens seen within the window are kept."""
+
+    def claim(
+        self, provider: str, token: str, body_sha256: str, seen_at: datetime, keep_for: int
+    ) -> bool:
+        """True for a new token or the same body again; False for another body."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,8 @@ class MailgunVerification:
 
     signing_key: str
     max_age: int = DEFAULT_MAX_AGE
+    seen: TokenClaims | None = None
+    """The tokens already seen; None checks signatures only (a single file, a test)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> MailgunVerification:
@@ -67,6 +81,16 @@ class MailgunVerification:
             raise AuthenticityError(PROVIDER, "the signature does not match")
         signed_at = epoch_seconds(PROVIDER, signed.timestamp, "signature.timestamp")
         check_window(PROVIDER, signed_at, request, self.max_age)
+        digest = hashlib.sha256(request.body).hexdigest()
+        # Kept for twice the window: a timestamp may be max_age before or after arrival.
+        if self.seen is not None and not self.seen.claim(
+            PROVIDER, signed.token, digest, request.received_at, 2 * self.max_age
+        ):
+            raise AuthenticityError(
+                PROVIDER,
+                "this signature's token was already used with another body; a signature "
+                "block is good for one webhook only",
+            )
 
 
 def signature_of(body: bytes) -> Signature:
