@@ -389,6 +389,8 @@ def test_demo_shows_the_list_outcomes_and_an_alert_timeline() -> None:
         (("messages", "--all", "--failed"), ("exclude each other",)),
         (("messages", "--outcome", "lost"), ("'--outcome'", "'lost'")),
         (("teleport",), ("No such command 'teleport'",)),
+        (("history", "x", "--version", str(10**23)), ("'--version'", "9223372036854775807")),
+        (("dead-letters", "replay", "--at", "0@" + "9" * 5000), ("'--at'", "PARTITION@OFFSET")),
     ],
 )
 def test_usage_mistakes_fail_with_one_line_and_exit_2(
