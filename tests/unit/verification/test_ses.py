@@ -463,3 +463,15 @@ def test_from_env_refuses_a_window_that_is_not_seconds(tmp_path: Path) -> None:
         SesVerification.from_env({CERTIFICATES_VARIABLE: str(store), MAX_AGE_VARIABLE: "1h"})
 
     assert caught.value.variable == MAX_AGE_VARIABLE
+
+
+@pytest.mark.parametrize("window", ["604801", "9" * 400])
+def test_from_env_refuses_a_window_wider_than_a_week(tmp_path: Path, window: str) -> None:
+    store = a_store(tmp_path, **{CERTIFICATE_FILE: CERTIFICATE})
+    environ = {CERTIFICATES_VARIABLE: str(store), TOPIC_ARNS_VARIABLE: "any"}
+
+    with pytest.raises(SettingError) as caught:
+        SesVerification.from_env({**environ, MAX_AGE_VARIABLE: window})
+
+    assert caught.value.variable == MAX_AGE_VARIABLE
+    assert "a week" in str(caught.value)
