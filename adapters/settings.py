@@ -15,6 +15,12 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.api.connection_limits import (
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_KEEP_ALIVE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    ConnectionLimits,
+)
 from adapters.errors import SettingError
 from adapters.kafka.settings import (
     DEFAULT_DEAD_LETTER_TOPIC,
@@ -65,6 +71,10 @@ class Settings(BaseSettings):
     default_tenant: str | None = None
     """The tenant of an installation that serves one: what ``ingest``, ``publish`` and the
     consumer take when no ``--tenant`` (or envelope) names one. Never guessed from a body."""
+
+    http_header_timeout: float = Field(default=DEFAULT_HEADER_TIMEOUT, gt=0, le=3600)
+    http_keep_alive_timeout: int = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT, ge=1, le=3600)
+    http_max_connections: int = Field(default=DEFAULT_MAX_CONNECTIONS, ge=1, le=1_000_000)
 
     kafka_bootstrap_servers: str | None = None
     kafka_provider_events_topic: str = DEFAULT_PROVIDER_EVENTS_TOPIC
@@ -127,6 +137,14 @@ class Settings(BaseSettings):
                 secret = value.get_secret_value() if isinstance(value, SecretStr) else value
                 values[variable(name)] = secret
         return values
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The HTTP server's header and keep-alive timeouts and its connection limit."""
+        return ConnectionLimits(
+            header_timeout=self.http_header_timeout,
+            keep_alive_timeout=self.http_keep_alive_timeout,
+            max_connections=self.http_max_connections,
+        )
 
     def kafka(self, *, required: bool = True) -> KafkaSettings | None:
         """The broker and topics; None when no bootstrap servers are set and none are

@@ -27,6 +27,7 @@ from adapters.kafka.undecodable import fix_for, locate_undecodable
 from adapters.settings import variable
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.read_side import ReadSide, open_read_side
+from adapters.storage.seen_tokens import SeenTokens
 from consumers.consumer import (
     BrokerUnavailableError,
     ConsumerLoop,
@@ -184,6 +185,10 @@ def _consume(
         ledger = patience.call("open the ledger", lambda: open_ledger(database))
         resources.callback(ledger.close)
         ledger.cache = MessageCache(settings.cache_messages)
+        if verifiers is not None:
+            seen = patience.call("open the seen tokens", lambda: SeenTokens(database))
+            resources.callback(seen.close)
+            verifiers.remember_tokens(seen)
         read_side: ReadSide | None = None
         if settings.views if settings.views is not None else not database.is_postgres:
             read_side = patience.call("open the views", lambda: open_read_side(database, ledger))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 import structlog
 
+from adapters.api.connection_limits import ConnectionLimits
 from adapters.cli.kafka import kafka_errors
 from adapters.cli.kafka_options import optional_kafka_options
 from adapters.cli.support import database_of, settings_of, user_errors
@@ -51,7 +52,15 @@ def serve(ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int)
     SIGTERM or SIGINT finish the requests in flight and exit 0.
     """
     # Every provider with settings is checked as the server opens, not on its first webhook.
-    serve_forever(database_of(ctx), settings_of(ctx).verification(), kafka, host, port)
+    settings = settings_of(ctx)
+    serve_forever(
+        database_of(ctx),
+        settings.verification(),
+        kafka,
+        host,
+        port,
+        limits=settings.connection_limits(),
+    )
 
 
 @dataclass
@@ -93,13 +102,15 @@ def serve_forever(
     kafka: KafkaSettings | None,
     host: str,
     port: int,
+    *,
+    limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve the API until SIGTERM or SIGINT; failures to start raise ClickException."""
     stop = _Stop()
     with stopping_on_signals(stop):
         context = _open(database, verification, kafka)
         try:
-            _serve(context, kafka, host, port, stop)
+            _serve(context, kafka, host, port, stop, limits or ConnectionLimits())
         finally:
             context.close()
     log.info("api.stopped")
@@ -111,6 +122,7 @@ def _serve(
     host: str,
     port: int,
     stop: _Stop,
+    limits: ConnectionLimits,
 ) -> None:
     from adapters.api.listener import ApiServer, ListenError, bind
 
@@ -131,7 +143,7 @@ def _serve(
             "database": context.database.display,
             "kafka": kafka.bootstrap_servers if kafka else None,
         }
-        server = ApiServer(context, listening)
+        server = ApiServer(context, listening, limits)
         stop.server = server
         if not stop.requested:
             server.run(sockets=[sock])

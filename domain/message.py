@@ -282,4 +282,6 @@ def send_of_payload(payload: dict[str, Any]) -> Send:
         sender=payload["sender"],
         tags=tuple(payload["tags"]),
         error=payload["error"],
+        # Checked when it came in, or recorded before text was checked: kept as it is.
+        checked=False,
     )

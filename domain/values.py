@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -23,6 +23,7 @@ from domain.identity import (
     normalise_identity,
 )
 from domain.kinds import EventKind
+from domain.text import check_text
 
 MAX_ADDRESS_LENGTH = 320
 _RESERVED_KEYS = frozenset({"_type_", "_data_"})
@@ -50,6 +51,7 @@ def normalise_address(raw: str, field_name: str = "recipient") -> str:
         or address.split() != [address]  # any whitespace inside
     ):
         raise InvalidObservationError(field_name, f"{raw!r} is not an e-mail address")
+    check_text(field_name, address)
     return address
 
 
@@ -120,6 +122,20 @@ class Recipient:
     type: RecipientType = RecipientType.TO
 
 
+_SEND_TEXTS = (
+    "tenant",
+    "external_ref",
+    "provider",
+    "provider_message_id",
+    "dossier_id",
+    "category",
+    "subject",
+    "sender",
+)
+"""The text fields of a send that hold no control characters (``error`` may quote a
+provider's multi-line answer and is kept as given)."""
+
+
 @dataclass(frozen=True)
 class Send:
     """A platform's registration of one e-mail it sent (or tried to send)."""
@@ -136,9 +152,17 @@ class Send:
     sender: str = ""
     tags: tuple[str, ...] = ()
     error: str | None = None
+    checked: InitVar[bool] = True
+    """False only for a registration read back from the log, kept as it was recorded."""
 
-    def __post_init__(self) -> None:
-        check_tenant(self.tenant)
+    def __post_init__(self, checked: bool) -> None:
+        if checked:
+            self._check_texts()
+            # The tenant is part of the message's id; a registration read back from the log
+            # keeps the tenant it was recorded with.
+            check_tenant(self.tenant)
+        elif not self.tenant.strip():
+            raise InvalidObservationError("tenant", "must not be empty")
         if not self.external_ref.strip():
             raise InvalidObservationError("external_ref", "must not be empty")
         if not self.recipients:
@@ -156,6 +180,12 @@ class Send:
         provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
         object.__setattr__(self, "provider", provider)
         object.__setattr__(self, "provider_message_id", provider_message_id)
+
+    def _check_texts(self) -> None:
+        for name in _SEND_TEXTS:
+            check_text(name, getattr(self, name))
+        for index, tag in enumerate(self.tags):
+            check_text(f"tags.{index}", tag)
 
     @property
     def refused(self) -> bool:
@@ -212,6 +242,7 @@ class Observation:
     tenant: str = ""
 
     def __post_init__(self) -> None:
+        check_text("provider_message_id", self.provider_message_id)
         provider, provider_message_id = normalise_identity(self.provider, self.provider_message_id)
         if self.tenant:
             check_tenant(self.tenant)

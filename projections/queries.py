@@ -20,6 +20,7 @@ import orjson
 from domain.kinds import EventKind, Outcome
 from projections.daily_counts import COUNTS
 from projections.fold import from_micros, micros
+from projections.query_limits import check_filters
 from projections.sent_mail import search_key
 from projections.view import View
 
@@ -45,6 +46,8 @@ class MessageQuery:
     status: EventKind | None = None
     """Some recipient is now in this status."""
     dossier_id: str | None = None
+    category: str | None = None
+    """The registration's category (or template)."""
     recipient: str | None = None
     """An exact address, or a domain ("example.com" or "@example.com")."""
     sender: str | None = None
@@ -115,7 +118,9 @@ class ReadModels:
         self._daily = daily
 
     def list_messages(self, query: MessageQuery) -> Page:
-        """Rows of the sent-mail list, newest first; InvalidCursorError for a foreign cursor."""
+        """Rows of the sent-mail list, newest first; InvalidCursorError for a foreign cursor,
+        QueryLimitError for a filter beyond its limit."""
+        check_filters(query.subject, query.tags)
         sent_mail = self._sent_mail.table("sent_mail")
         recipients = self._recipients.table("recipient_status")
         where: list[str] = []
@@ -141,6 +146,9 @@ class ReadModels:
         if query.dossier_id is not None:
             where.append("dossier_id = %s")
             params.append(query.dossier_id)
+        if query.category is not None:
+            where.append("category = %s")
+            params.append(query.category)
         if query.sender is not None:
             where.append("sender_key = %s")
             params.append(search_key(query.sender.strip()))

@@ -98,6 +98,8 @@ class SentMailList(ReadModel):
             f"CREATE INDEX IF NOT EXISTS sent_mail_outcome ON {table} (tenant, outcome, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_dossier ON {table} "
             f"(tenant, dossier_id, {newest})",
+            f"CREATE INDEX IF NOT EXISTS sent_mail_category ON {table} "
+            f"(tenant, category, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_sender ON {table} "
             f"(tenant, sender_key, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_status ON {table} "

@@ -7,14 +7,15 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from adapters.api.context import ApiContext
 from adapters.api.errors import install_error_handlers
 from adapters.api.follower import Follower
-from adapters.api.models import Health
+from adapters.api.models import Health, KeyRequest
+from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import dossiers, history, keys, messages, registrations, stats, webhooks
 from adapters.intake.registrations import RegistrationIn
@@ -62,19 +63,27 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestIds)
 
-    @app.get("/v1/health", response_model=Health, tags=["health"], summary="The server answers")
+    strict_query = [Depends(refuse_unknown_query_parameters)]
+
+    @app.get(
+        "/v1/health",
+        response_model=Health,
+        tags=["health"],
+        summary="The server answers",
+        dependencies=strict_query,
+    )
     def health() -> Health:
         """No key needed: for load balancers and probes."""
         return Health()
 
     for module in (messages, registrations, history, dossiers, stats, webhooks, keys):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=strict_query)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with the registration format that routes read by hand."""
+    """FastAPI's document, with the body formats that routes read by hand."""
     if app.openapi_schema is None:
         document = get_openapi(
             title=app.title,
@@ -83,7 +92,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         _, extra = models_json_schema(
-            [(RegistrationIn, "validation")], ref_template="#/components/schemas/{model}"
+            [(RegistrationIn, "validation"), (KeyRequest, "validation")],
+            ref_template="#/components/schemas/{model}",
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(extra.get("$defs", {}))

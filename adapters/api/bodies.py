@@ -29,7 +29,8 @@ async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, f"the body is larger than {limit // (1024 * 1024)} MB", where="body")
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return ApiError(413, f"the body is larger than {size}", where="body")
 
 
 def parse_json(data: bytes) -> Any:

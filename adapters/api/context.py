@@ -16,7 +16,9 @@ from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.read_side import ReadSide, open_read_side
+from adapters.storage.seen_tokens import SeenTokens
 from adapters.verification.registry import Verifier, configured_verifiers
+from adapters.verification.replays import with_seen_tokens
 from domain.ledger import Ledger
 
 
@@ -64,6 +66,10 @@ def open_context(
         resources.callback(keys.close)
         read_side = open_read_side(database, ledger)
         resources.callback(read_side.close)
+        if "mailgun" in verifiers:
+            seen = SeenTokens(database)
+            resources.callback(seen.close)
+            verifiers["mailgun"] = with_seen_tokens(verifiers["mailgun"], seen)
         publisher: Publisher | None = None
         if kafka is not None:
             publisher = Publisher(kafka, client_id="mailledger-api")

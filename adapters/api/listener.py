@@ -10,6 +10,8 @@ import structlog
 import uvicorn
 
 from adapters.api.app import create_app
+from adapters.api.connection_limits import ConnectionLimits
+from adapters.api.connections import uvicorn_options
 from adapters.api.context import ApiContext
 
 log = structlog.get_logger()
@@ -27,10 +29,16 @@ class ListenError(OSError):
 class ApiServer(uvicorn.Server):
     """uvicorn's server, saying once that it listens, and which signal stopped it."""
 
-    def __init__(self, context: ApiContext, listening: dict[str, object]) -> None:
+    def __init__(
+        self,
+        context: ApiContext,
+        listening: dict[str, object],
+        limits: ConnectionLimits | None = None,
+    ) -> None:
         super().__init__(
             uvicorn.Config(
                 create_app(context),
+                **uvicorn_options(limits or ConnectionLimits()),
                 log_config=None,
                 access_log=False,
                 lifespan="on",

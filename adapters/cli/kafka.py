@@ -190,8 +190,14 @@ def _parse_at(
     wanted: set[tuple[int, int]] = set()
     for value in values:
         partition, at, offset = value.partition("@")
-        if not at or not partition.isdigit() or not offset.isdigit():
-            raise click.BadParameter(f"{value!r} is not PARTITION@OFFSET, e.g. 0@12")
+        # Kafka offsets are 64-bit: more than 19 digits is no position (and thousands of
+        # them would make int() itself fail).
+        if (
+            not at
+            or not (partition.isascii() and partition.isdigit() and len(partition) <= 10)
+            or not (offset.isascii() and offset.isdigit() and len(offset) <= 19)
+        ):
+            raise click.BadParameter(f"{value[:40]!r} is not PARTITION@OFFSET, e.g. 0@12")
         wanted.add((int(partition), int(offset)))
     return wanted
 

@@ -16,6 +16,7 @@ from adapters.cli.presenters import (
 )
 from adapters.cli.support import read_side_of, settings_of, user_errors
 from adapters.cli.tenancy import resolve_message, tenant_option
+from adapters.storage.integers import MAX_STORED_INTEGER
 from domain.errors import UnknownMessageError
 from domain.kinds import EventKind, Outcome
 from domain.values import utc_now
@@ -66,6 +67,7 @@ def show(ctx: click.Context, message: str, tenant: str | None, as_json: bool) ->
     help="Only messages where a recipient failed (the default).",
 )
 @click.option("--dossier", help="Only this dossier's messages.")
+@click.option("--category", help="Only sends registered with this category (or template).")
 @click.option(
     "--status",
     type=click.Choice([k.value for k in EventKind]),
@@ -85,6 +87,7 @@ def messages(
     show_all: bool,
     failed_only: bool,
     dossier: str | None,
+    category: str | None,
     status: str | None,
     outcome: str | None,
     tenant: str | None,
@@ -98,6 +101,7 @@ def messages(
         tenant=tenant,
         failed_only=not show_all,
         dossier_id=dossier,
+        category=category,
         status=EventKind(status) if status else None,
         outcome=Outcome(outcome) if outcome else None,
         recipient=recipient,
@@ -116,7 +120,11 @@ def messages(
 @click.option(
     "--at", callback=_parse_time, help="State as the ledger knew it at this ISO-8601 time."
 )
-@click.option("--version", type=click.IntRange(min=1), help="State at this version of the message.")
+@click.option(
+    "--version",
+    type=click.IntRange(min=1, max=MAX_STORED_INTEGER),
+    help="State at this version of the message.",
+)
 @tenant_option(_REFERENCE_TENANT)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 @click.pass_context

@@ -63,6 +63,11 @@ def read_body(provider: str, body: Body, verifier: Verifier | None = None) -> Pa
         parsed = parser_for(provider)(body.data)
     except (BodyError, AuthenticityError) as error:
         raise BodyReadError(body.source, error) from None
+    except RecursionError:
+        # The readers refuse deep nesting themselves (docs/security.md); this keeps any reader
+        # that does not from turning a hostile body into a crash or a blocked partition.
+        problem = "nested too deep to read"
+        raise BodyReadError(body.source, BodyError(provider, None, None, problem)) from None
     return Parsed(
         observations=[o.for_tenant(body.tenant) for o in parsed.observations],
         notices=parsed.notices,

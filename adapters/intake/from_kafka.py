@@ -15,12 +15,14 @@ from adapters.intake.bodies import Body, BodyReadError, read_bodies
 from adapters.intake.input_errors import InputError, parse_record
 from adapters.intake.registrations import RegistrationIn
 from adapters.kafka.envelope import Envelope, EnvelopeError
+from adapters.verification.mailgun import TokenClaims
 from adapters.verification.registry import (
     UnverifiableProviderError,
     Verifier,
     configured_verifiers,
     verifier_for,
 )
+from adapters.verification.replays import with_seen_tokens
 from domain.values import Observation, Send
 
 
@@ -54,12 +56,21 @@ class Verifiers:
     def __init__(self, settings: Mapping[str, str]) -> None:
         self._settings = settings
         self._verifiers: dict[str, Verifier] = configured_verifiers(settings)
+        self._seen: TokenClaims | None = None
+
+    def remember_tokens(self, seen: TokenClaims) -> None:
+        """From now on, a signature token reused with another body is refused."""
+        self._seen = seen
+        self._verifiers = {name: with_seen_tokens(v, seen) for name, v in self._verifiers.items()}
 
     def of(self, provider: str) -> Verifier:
         """The provider's verifier; SettingError names a missing variable, which is no
         fault of the record, so it stops the consumer rather than dead-lettering."""
         if provider not in self._verifiers:
-            self._verifiers[provider] = verifier_for(provider, self._settings)
+            verifier = verifier_for(provider, self._settings)
+            self._verifiers[provider] = (
+                with_seen_tokens(verifier, self._seen) if self._seen else verifier
+            )
         return self._verifiers[provider]
 
 

@@ -21,12 +21,12 @@ JSON array of such objects (up to 500 events gathered over five minutes). Both a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Required
 
+import orjson
 from pydantic import ConfigDict, Field, Strict
 from typing_extensions import TypedDict
 
@@ -275,8 +275,9 @@ def _tags_of_text(tag: str) -> tuple[str, ...]:
     """Brevo's ``tag`` text: a JSON array of tags serialised into a string, or one tag."""
     if tag.startswith("["):
         try:
-            decoded = json.loads(tag)
-        except ValueError:
+            # orjson: text nested too deep is a ValueError to it, a RecursionError to json.
+            decoded = orjson.loads(tag)
+        except orjson.JSONDecodeError:
             return (tag,)
         if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
             return tuple(decoded)
@@ -302,8 +303,8 @@ def _metadata_of_header(header: str) -> Mapping[str, str]:
     text = header.strip()
     if text.startswith("{"):
         try:
-            fields = json.loads(text)
-        except ValueError:
+            fields = orjson.loads(text)
+        except orjson.JSONDecodeError:
             return {}
         return correlation(fields) if isinstance(fields, dict) else {}
     pairs: dict[str, str] = {}

@@ -54,13 +54,30 @@ class Database:
         return redact(self.url)
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def _split_credentials(url: str) -> tuple[str, str, str | None, str]:
+    """``(scheme, user, password, location)`` of ``scheme://[user[:password]@]location``.
+
+    The user information ends at the last ``@``, not at the first ``/``, ``?`` or ``#`` as
+    urlsplit reads it: a password written without percent-encoding may hold any of them, and
+    must still be the part that is hidden.
+    """
+    scheme, _, rest = url.partition("://")
+    if "@" not in rest:
+        return scheme, "", None, rest
+    userinfo, _, location = rest.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return scheme, user, password if colon else None, location
+
+
 def redact(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with any password replaced by ***, however the password is written."""
+    scheme, user, password, location = _split_credentials(url)
+    if password is None or "://" not in url:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    return f"{scheme}://{user}:***@{location}"
 
 
 def parse_database_url(url: str) -> Database:
@@ -80,28 +97,37 @@ def parse_database_url(url: str) -> Database:
                 "SQLITE_DBNAME": path,
             },
         )
-    parts = urlsplit(url)
-    if parts.scheme in ("postgresql", "postgres"):
-        if not parts.hostname or not parts.path.strip("/"):
-            raise DatabaseUrlError(
-                f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
-            )
-        env = {
-            "PERSISTENCE_MODULE": get_topic(BatchPostgresFactory),
-            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
-            "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
-        }
-        query = parse_qs(parts.query)
-        if "schema" in query:
-            env["POSTGRES_SCHEMA"] = query["schema"][-1]
-        return Database(url, env)
+    if url.partition("://")[0] in POSTGRES_SCHEMES:
+        return _postgres(url)
     raise DatabaseUrlError(
         f"{redact(url)!r} is not a database URL; use sqlite:///path or postgresql://user@host/db"
     )
+
+
+def _postgres(url: str) -> Database:
+    scheme, user, password, location = _split_credentials(url)
+    parts = urlsplit(f"{scheme}://{location}")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise DatabaseUrlError(f"{redact(url)!r}: the port is not a number up to 65535") from None
+    if not parts.hostname or not parts.path.strip("/"):
+        raise DatabaseUrlError(
+            f"{redact(url)!r} needs a host and a database: postgresql://user:pass@host:5432/db"
+        )
+    env = {
+        "PERSISTENCE_MODULE": get_topic(BatchPostgresFactory),
+        "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(user or "postgres"),
+        "POSTGRES_PASSWORD": unquote(password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
+    query = parse_qs(parts.query)
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][-1]
+    return Database(url, env)
 
 
 CREATE_ATTEMPTS = 5

@@ -26,7 +26,7 @@ from adapters.errors import SettingError
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
 from adapters.verification.settings import required, seconds
-from adapters.verification.window import check_window
+from adapters.verification.window import check_window, epoch_seconds
 
 PROVIDER = "sendgrid"
 VERIFICATION_KEY_VARIABLE = "MAILLEDGER_SENDGRID_VERIFICATION_KEY"
@@ -67,9 +67,8 @@ class SendGridVerification:
             raise AuthenticityError(PROVIDER, f"no {SIGNATURE_HEADER} header")
         if timestamp is None or not timestamp.strip():
             raise AuthenticityError(PROVIDER, f"no {TIMESTAMP_HEADER} header")
-        if not (timestamp.strip().isascii() and timestamp.strip().isdigit()):
-            raise AuthenticityError(PROVIDER, f"the {TIMESTAMP_HEADER} is not epoch seconds")
-        check_window(PROVIDER, int(timestamp.strip()), request, self.max_age)
+        signed_at = epoch_seconds(PROVIDER, timestamp, f"the {TIMESTAMP_HEADER}")
+        check_window(PROVIDER, signed_at, request, self.max_age)
         try:
             decoded = base64.b64decode(signature.strip(), validate=True)
         except (binascii.Error, ValueError):

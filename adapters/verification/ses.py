@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +39,8 @@ PROVIDER = "ses"
 CERTIFICATES_VARIABLE = "MAILLEDGER_SES_CERTIFICATES"
 TOPIC_ARNS_VARIABLE = "MAILLEDGER_SES_TOPIC_ARNS"
 MAX_AGE_VARIABLE = "MAILLEDGER_SES_MAX_AGE"
+ANY_TOPIC = "any"
+"""The value of MAILLEDGER_SES_TOPIC_ARNS that accepts every topic, said explicitly."""
 DEFAULT_MAX_AGE = 3600
 """Seconds: SNS retries a notification for up to about an hour, keeping its Timestamp."""
 
@@ -81,19 +83,18 @@ class SesVerification:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SesVerification:
-        """The store from ``MAILLEDGER_SES_CERTIFICATES``, the optional allowed topics from
-        ``MAILLEDGER_SES_TOPIC_ARNS`` (comma-separated) and ``MAILLEDGER_SES_MAX_AGE``."""
+        """The store from ``MAILLEDGER_SES_CERTIFICATES``, the allowed topics from
+        ``MAILLEDGER_SES_TOPIC_ARNS`` (comma-separated, or ``any``: required, so that no
+        server takes every AWS account's notifications by omission) and
+        ``MAILLEDGER_SES_MAX_AGE``."""
         folder = required(
             environ,
             CERTIFICATES_VARIABLE,
             "a folder of the SNS signing certificates (PEM files named as in SigningCertURL)",
         )
-        topics = environ.get(TOPIC_ARNS_VARIABLE, "")
-        return cls(
-            certificates=load_certificates(Path(folder)),
-            topic_arns=frozenset(arn.strip() for arn in topics.split(",") if arn.strip()),
-            max_age=seconds(environ, MAX_AGE_VARIABLE, DEFAULT_MAX_AGE),
-        )
+        certificates = load_certificates(Path(folder))
+        max_age = seconds(environ, MAX_AGE_VARIABLE, DEFAULT_MAX_AGE)
+        return cls(certificates=certificates, topic_arns=allowed_topics(environ), max_age=max_age)
 
     def verify(self, request: WebhookRequest) -> None:
         """Accept the request only when SNS signed exactly this message, recently, for us."""
@@ -129,6 +130,19 @@ class SesVerification:
                 f"stale or future message: sent {sent_at.isoformat()}, received "
                 f"{received_at.isoformat()}, more than {self.max_age} s apart"
             )
+
+
+def allowed_topics(environ: Mapping[str, str]) -> frozenset[str]:
+    """The topics of MAILLEDGER_SES_TOPIC_ARNS, empty for ``any``; unset, a SettingError."""
+    what = (
+        "the SNS topic ARNs your SES notifications come from, comma-separated "
+        f"(or {ANY_TOPIC!r} to accept every topic, which any AWS account can create)"
+    )
+    topics = required(environ, TOPIC_ARNS_VARIABLE, what)
+    allowed = frozenset(arn.strip() for arn in topics.split(",") if arn.strip())
+    if not allowed:
+        raise SettingError(TOPIC_ARNS_VARIABLE, f"names no topic; set it to {what}")
+    return frozenset() if allowed == {ANY_TOPIC} else allowed
 
 
 def load_certificates(folder: Path) -> dict[str, x509.Certificate]:
@@ -186,9 +200,10 @@ def string_to_sign(message: Mapping[str, Any], signed: tuple[str, ...]) -> bytes
 def _message(body: bytes) -> dict[str, Any]:
     """The SNS message: a JSON object."""
     try:
-        message = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise _refused("the body is not a JSON SNS message") from None
+        # orjson, not json: nesting deeper than 1024 levels is a ValueError, not RecursionError.
+        message = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _refused("the body is not a JSON SNS message (or is nested too deep)") from None
     if not isinstance(message, dict):
         raise _refused("the body is not a JSON object")
     return message

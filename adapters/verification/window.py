@@ -5,6 +5,18 @@ from __future__ import annotations
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.request import WebhookRequest
 
+MAX_EPOCH_DIGITS = 12
+"""Epoch seconds have 10 digits until the year 2286; more than 12 is no real timestamp, and
+arithmetic on hundreds of digits would overflow a float before the signature is checked."""
+
+
+def epoch_seconds(provider: str, text: str, what: str) -> int:
+    """``text`` as whole epoch seconds; an AuthenticityError naming ``what`` otherwise."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_EPOCH_DIGITS:
+        raise AuthenticityError(provider, f"{what} is not epoch seconds")
+    return int(value)
+
 
 def check_window(provider: str, epoch_seconds: int, request: WebhookRequest, max_age: int) -> None:
     """Refuse a signature made more than ``max_age`` seconds before or after the request came.

@@ -365,6 +365,16 @@ def test_unreachable_database_names_it_without_its_password() -> None:
     assert "s3cret" not in result.stderr
 
 
+@pytest.mark.parametrize("password", ["s3#cret", "s3?cr/et", "s3@cret", "s3%23cret"])
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_unreachable_database_hides_a_password_however_it_is_written(
+    scheme: str, password: str
+) -> None:
+    result = run(f"{scheme}://ledger:{password}@127.0.0.1:1/ledger", "messages")
+    assert_one_line_error(result, f"cannot use {scheme}://ledger:***@127.0.0.1:1/ledger")
+    assert "s3" not in result.stderr
+
+
 def test_database_url_of_unknown_kind_is_refused() -> None:
     assert_one_line_error(run("mysql://x/y", "messages"), "not a database URL")
 
@@ -387,6 +397,8 @@ def test_demo_shows_the_list_outcomes_and_an_alert_timeline() -> None:
         (("messages", "--all", "--failed"), ("exclude each other",)),
         (("messages", "--outcome", "lost"), ("'--outcome'", "'lost'")),
         (("teleport",), ("No such command 'teleport'",)),
+        (("history", "x", "--version", str(10**23)), ("'--version'", "9223372036854775807")),
+        (("dead-letters", "replay", "--at", "0@" + "9" * 5000), ("'--at'", "PARTITION@OFFSET")),
     ],
 )
 def test_usage_mistakes_fail_with_one_line_and_exit_2(

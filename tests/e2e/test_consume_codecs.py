@@ -49,9 +49,12 @@ def registrations(topic: str) -> list[Record]:
 def envelopes(topic: str) -> list[Record]:
     """Generic lines and SendGrid's documented batches, enveloped and split by message."""
     now = datetime.now(UTC)
-    bodies = [Body("events", EVENTS.encode(), now)]
+    bodies = [Body("events", EVENTS.encode(), now, tenant="acme")]
     records = list(provider_records(topic, "generic", bodies))
-    sendgrid = [Body(name, Path(name).read_bytes(), now) for name in fixture_files("sendgrid")]
+    sendgrid = [
+        Body(name, Path(name).read_bytes(), now, tenant="acme")
+        for name in fixture_files("sendgrid")
+    ]
     records += provider_records(topic, "sendgrid", sendgrid)
     # A body that concerns no message (an account event) has no key and records nothing.
     return [record for record in records if record.key is not None]
@@ -109,8 +112,16 @@ def test_records_kcat_produced_with_every_codec_give_the_state_ingest_gives(
 ) -> None:
     reference = f"sqlite:///{tmp_path / 'reference.sqlite'}"
     ok(reference, "register", stdin=SENDS)
-    ok(reference, "ingest", "--provider", "generic", stdin=EVENTS)
-    ok(reference, "ingest", "--provider", "sendgrid", *fixture_files("sendgrid"))
+    ok(reference, "ingest", "--tenant", "acme", "--provider", "generic", stdin=EVENTS)
+    ok(
+        reference,
+        "ingest",
+        "--tenant",
+        "acme",
+        "--provider",
+        "sendgrid",
+        *fixture_files("sendgrid"),
+    )
     produce_with_every_codec(topics, tmp_path)
     database = f"sqlite:///{tmp_path / 'consumed.sqlite'}"
 

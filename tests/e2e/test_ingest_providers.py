@@ -198,3 +198,30 @@ def test_a_subscription_confirmation_records_nothing_and_logs_the_url_to_visit(
     skipped = [json.loads(line) for line in result.stderr.splitlines() if "event.skipped" in line]
     assert [(s["level"], s["raw_type"]) for s in skipped] == [("info", "SubscriptionConfirmation")]
     assert skipped[0]["details"]["subscribe_url"].startswith("https://sns.")
+
+
+DEEP = 1200
+
+
+@pytest.mark.parametrize(
+    ("provider", "content", "fragment"),
+    [
+        ("mailgun", b'{"signature":' + b"[" * DEEP + b"]" * DEEP + b"}", "nested too deep"),
+        ("mailgun", b'{"event-data":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}", "too deep"),
+        ("generic", b"[" * DEEP + b"]" * DEEP + b"\n", "not valid JSON"),
+        ("sendgrid", b'[{"email":"a@x.example","sg_message_id":"m\\u0000"}]', "sendgrid"),
+    ],
+)
+def test_hostile_bodies_are_one_line_and_a_non_zero_exit(
+    tmp_path: Path, provider: str, content: bytes, fragment: str
+) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_bytes(content)
+    env = {"MAILLEDGER_MAILGUN_SIGNING_KEY": "key"}
+    args = ("--verify",) if provider == "mailgun" else ()
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+    result = _with_env(database, env, "ingest", "--provider", provider, *args, str(hostile))
+
+    assert_one_line_error(result, "hostile.json", fragment)
+    assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli import assert_one_line_error
+from tests.unit.verification.test_ses import CERTIFICATE, CERTIFICATE_FILE, a_store
 
 MAILLEDGER = str(Path(sys.executable).with_name("mailledger"))
 
@@ -64,6 +65,18 @@ def test_serve_refuses_to_start_with_a_verification_setting_it_cannot_use(
     result = _run(tmp_path, "serve", "--port", "0", env=env)
 
     assert_one_line_error(result, "MAILLEDGER_SES_CERTIFICATES", "is not a folder")
+    assert "api.listening" not in result.stderr
+
+
+def test_serve_refuses_to_start_with_ses_on_and_no_topic_allow_list(tmp_path: Path) -> None:
+    env = {
+        "MAILLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        "MAILLEDGER_SES_CERTIFICATES": str(a_store(tmp_path, **{CERTIFICATE_FILE: CERTIFICATE})),
+    }
+
+    result = _run(tmp_path, "serve", "--port", "0", env=env)
+
+    assert_one_line_error(result, "MAILLEDGER_SES_TOPIC_ARNS", "'any'")
     assert "api.listening" not in result.stderr
 
 

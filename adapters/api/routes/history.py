@@ -14,6 +14,7 @@ from adapters.api.errors import ApiError, documented
 from adapters.api.models import MessageHistory, MessageStateAt
 from adapters.api.references import QueryTime, iso, message_id_of
 from adapters.cli.presenters import history_json, message_json
+from adapters.storage.integers import MAX_STORED_INTEGER
 from domain.errors import UnknownMessageError, UnknownVersionError
 
 router = APIRouter(prefix="/v1", tags=["history"])
@@ -33,11 +34,20 @@ def message_history(
         QueryTime | None,
         Query(description="The state from the events recorded up to this moment."),
     ] = None,
-    version: Annotated[int | None, Query(ge=1, description="The state at this version.")] = None,
+    version: Annotated[
+        int | None,
+        Query(ge=1, description=f"The state at this version, 1 to {MAX_STORED_INTEGER}."),
+    ] = None,
 ) -> dict[str, Any]:
     """For auditors: without parameters every stored event in log order, with its version,
     type, recorded time and payload; with ``at`` or ``version`` the state as of then."""
     message_id = message_id_of(ref, key.tenant)
+    if version is not None and version > MAX_STORED_INTEGER:
+        raise ApiError(
+            400,
+            f"query.version: versions run from 1 to {MAX_STORED_INTEGER}",
+            where="query.version",
+        )
     if at is not None and version is not None:
         raise ApiError(400, "at and version exclude each other; give one", where="query.at")
     # The views know the message's tenant; the event store does not filter by it.

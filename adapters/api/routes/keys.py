@@ -5,18 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from adapters.access.keys import KeyInputError, KeyNotFoundError
 from adapters.api.auth import KeyManager
+from adapters.api.bodies import parse_json, read_limited
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import KeyIssued, KeyList, KeyOut, KeyRequest
 from adapters.cli.keys import key_json
+from adapters.intake.input_errors import describe_validation_error
 
 log = structlog.get_logger()
 
 router = APIRouter(prefix="/v1", tags=["keys"])
+
+MAX_KEY_REQUEST_BYTES = 16 * 1024
+"""A key request is a role and a label: anything larger is not one."""
+
+_OPENAPI_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/KeyRequest"}}},
+    }
+}
 
 
 @router.get(
@@ -34,13 +48,17 @@ def list_keys(key: KeyManager, context: Context) -> dict[str, Any]:
     "/keys",
     status_code=201,
     response_model=KeyIssued,
-    responses=documented(400, 401, 403, 422, 503),
+    responses=documented(400, 401, 403, 413, 422, 503),
+    openapi_extra=_OPENAPI_BODY,
     summary="Issue a key for the tenant; its token is shown this once",
 )
-def create_key(wanted: KeyRequest, key: KeyManager, context: Context) -> dict[str, Any]:
+async def create_key(request: Request, key: KeyManager, context: Context) -> dict[str, Any]:
     """The new key is for the caller's tenant, with the role asked for."""
+    # Read by hand, after the key is checked: a body FastAPI read for us would be read (and
+    # held in memory) whole before anyone knew whether the caller may post at all.
+    wanted = _key_request(parse_json(await read_limited(request, MAX_KEY_REQUEST_BYTES)))
     try:
-        issued = context.keys.create(key.tenant, wanted.role, wanted.label)
+        issued = await run_in_threadpool(context.keys.create, key.tenant, wanted.role, wanted.label)
     except KeyInputError as error:
         raise ApiError(422, str(error), where="body.label") from None
     log.info("api.key_issued", issued_key_id=issued.key.key_id, role=issued.key.role.value)
@@ -62,3 +80,12 @@ def revoke_key(key_id: str, key: KeyManager, context: Context) -> dict[str, Any]
     context.recent_keys.forget(revoked.key_id)
     log.info("api.key_revoked", revoked_key_id=revoked.key_id)
     return key_json(revoked)
+
+
+def _key_request(payload: Any) -> KeyRequest:
+    try:
+        return KeyRequest.model_validate(payload)
+    except ValidationError as error:
+        field, problem = describe_validation_error(error)
+        where = f"body.{field}" if field else "body"
+        raise ApiError(422, f"{where}: {problem}", where=where) from None

@@ -14,6 +14,7 @@ from adapters.api.references import QueryTime, message_id_of
 from adapters.api.responses import json_response
 from domain.kinds import EventKind, Outcome
 from projections.queries import MAX_PAGE_SIZE, InvalidCursorError, MessageQuery
+from projections.query_limits import MAX_FILTER_TEXT, MAX_TAG_FILTERS, QueryLimitError
 
 router = APIRouter(prefix="/v1", tags=["messages"])
 
@@ -39,12 +40,19 @@ def list_messages(
         EventKind | None, Query(description="Some recipient is now in this status.")
     ] = None,
     dossier: Annotated[str | None, Query(description="Only this dossier's messages.")] = None,
+    category: Annotated[
+        str | None, Query(description="Only sends registered with this category (or template).")
+    ] = None,
     recipient: Annotated[
         str | None, Query(description="An exact address, or a domain (example.com).")
     ] = None,
     sender: Annotated[str | None, Query(description="The sender's address.")] = None,
     subject: Annotated[
-        str | None, Query(description="Text the subject contains, in any case.")
+        str | None,
+        Query(
+            description=f"Text the subject contains, in any case; at most {MAX_FILTER_TEXT} "
+            "characters."
+        ),
     ] = None,
     sent_from: Annotated[
         QueryTime | None, Query(description="Sent at or after (ISO-8601 with offset).")
@@ -53,7 +61,11 @@ def list_messages(
         QueryTime | None, Query(description="Sent before (ISO-8601 with offset).")
     ] = None,
     tag: Annotated[
-        list[str] | None, Query(description="Repeatable; every one must be on the message.")
+        list[str] | None,
+        Query(
+            description=f"Repeatable, up to {MAX_TAG_FILTERS} times; every one must be on the "
+            "message."
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")] = 50,
     cursor: Annotated[
@@ -67,6 +79,7 @@ def list_messages(
         outcome=outcome,
         status=status,
         dossier_id=dossier,
+        category=category,
         recipient=recipient,
         sender=sender,
         subject=subject,
@@ -80,6 +93,8 @@ def list_messages(
         page = context.read_side.queries.list_messages(query)
     except InvalidCursorError as error:
         raise ApiError(400, _cursor_problem(error), where="query.cursor") from None
+    except QueryLimitError as error:
+        raise ApiError(400, str(error), where=f"query.{error.parameter}") from None
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 

@@ -396,12 +396,30 @@ def test_from_env_reads_the_store_topics_and_window(tmp_path: Path) -> None:
     verifier.verify(a_request(sign(a_notification())))
 
 
-def test_from_env_defaults_to_any_topic_within_an_hour(tmp_path: Path) -> None:
+def test_from_env_takes_any_topic_only_when_told_so_within_an_hour(tmp_path: Path) -> None:
     store = a_store(tmp_path, **{CERTIFICATE_FILE: CERTIFICATE})
 
-    verifier = SesVerification.from_env({CERTIFICATES_VARIABLE: str(store)})
+    verifier = SesVerification.from_env(
+        {CERTIFICATES_VARIABLE: str(store), TOPIC_ARNS_VARIABLE: " any "}
+    )
 
     assert (verifier.topic_arns, verifier.max_age) == (frozenset(), 3600)
+
+
+@pytest.mark.parametrize("topics", [None, "", " , "])
+def test_from_env_without_an_allow_list_names_the_setting(
+    tmp_path: Path, topics: str | None
+) -> None:
+    store = a_store(tmp_path, **{CERTIFICATE_FILE: CERTIFICATE})
+    environ = {CERTIFICATES_VARIABLE: str(store)}
+    if topics is not None:
+        environ[TOPIC_ARNS_VARIABLE] = topics
+
+    with pytest.raises(SettingError) as caught:
+        SesVerification.from_env(environ)
+
+    assert caught.value.variable == TOPIC_ARNS_VARIABLE
+    assert "'any'" in str(caught.value)
 
 
 @pytest.mark.parametrize("environ", [{}, {CERTIFICATES_VARIABLE: "  "}])
@@ -445,3 +463,15 @@ def test_from_env_refuses_a_window_that_is_not_seconds(tmp_path: Path) -> None:
         SesVerification.from_env({CERTIFICATES_VARIABLE: str(store), MAX_AGE_VARIABLE: "1h"})
 
     assert caught.value.variable == MAX_AGE_VARIABLE
+
+
+@pytest.mark.parametrize("window", ["604801", "9" * 400])
+def test_from_env_refuses_a_window_wider_than_a_week(tmp_path: Path, window: str) -> None:
+    store = a_store(tmp_path, **{CERTIFICATE_FILE: CERTIFICATE})
+    environ = {CERTIFICATES_VARIABLE: str(store), TOPIC_ARNS_VARIABLE: "any"}
+
+    with pytest.raises(SettingError) as caught:
+        SesVerification.from_env({**environ, MAX_AGE_VARIABLE: window})
+
+    assert caught.value.variable == MAX_AGE_VARIABLE
+    assert "a week" in str(caught.value)
