@@ -35,7 +35,7 @@ def parse(body: bytes) -> Parsed:
     elements: list[Any] | None = None
     for index, event in enumerate(_batch(body) if array else _single(body)):
         try:
-            if isinstance(event, BodyError):
+            if isinstance(event, BodyError):  # refused by validation: set aside alike
                 raise event
             outcome = _read(index, event)
         except BodyError as error:

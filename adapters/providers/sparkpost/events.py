@@ -27,7 +27,7 @@ from domain.values import Observation
 
 _BOUNCE_TYPES = frozenset({"bounce", "out_of_band"})
 _RECIPIENT_CLASSES = frozenset({"message_event", "track_event", "gen_event", "unsubscribe_event"})
-ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
+_ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
 
 
 def parse(body: bytes) -> Parsed:
@@ -46,7 +46,7 @@ def parse(body: bytes) -> Parsed:
     metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] = {}
     for index, envelope in enumerate(_envelopes(body)):
         try:
-            if isinstance(envelope, BodyError):
+            if isinstance(envelope, BodyError):  # refused by validation: set aside alike
                 raise envelope
             result = _read(index, envelope.msys, metadata_by_meta)
         except BodyError as error:
@@ -75,7 +75,7 @@ def _envelopes(body: bytes) -> list[Envelope | BodyError]:
 
 def _envelope_of(index: int, element: Any) -> Envelope | BodyError:
     try:
-        return ENVELOPE.validate_python(element)
+        return _ENVELOPE.validate_python(element)
     except ValidationError as error:
         found = body_error(NAME, error, batch=False)
         return BodyError(NAME, index, found.field, found.problem)
