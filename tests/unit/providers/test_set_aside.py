@@ -126,3 +126,35 @@ def test_a_body_that_is_no_sns_message_is_still_refused() -> None:
     record = json.loads(real("ses", "corpus", "event_publishing_send"))["Message"]
     with pytest.raises(BodyError):
         ses.parse(record.encode())
+
+
+POSTMARK_GOOD = [
+    json.loads(path.read_bytes())
+    for path in sorted((FIXTURES / "postmark" / "corpus").glob("*.json"))
+]
+POSTMARK_ODD = [
+    {"FromFull": {"Email": "from@example.org"}},
+    {**POSTMARK_GOOD[0], "MessageID": None},
+    "Delivery",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(POSTMARK_GOOD).map(lambda e: (e, True)),
+            st.sampled_from(POSTMARK_ODD).map(lambda e: (e, False)),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_any_mix_of_real_and_odd_postmark_records_sets_aside_exactly_the_odd_ones(
+    batch: list[tuple[Any, bool]],
+) -> None:
+    parsed = postmark.parse(json.dumps([record for record, _ in batch]).encode())
+    assert_one_outcome_per_element(parsed, len(batch))
+    odd = [index for index, (_, good) in enumerate(batch) if not good]
+    assert [rejected.index for rejected in parsed.rejected] == odd
+    for rejected in parsed.rejected:
+        assert json.loads(rejected.data) == [batch[rejected.index][0]]
