@@ -5,7 +5,13 @@ from __future__ import annotations
 from adapters.providers.details import details
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, unknown_type
-from adapters.providers.postmark.mapping import BOUNCE_NOTICES, BOUNCE_TYPES, NAME
+from adapters.providers.postmark.mapping import (
+    BOUNCE_NOTICES,
+    BOUNCE_TYPES,
+    NAME,
+    NO_RECIPIENT,
+    SUBSCRIPTION_TYPES,
+)
 from adapters.providers.postmark.observation import Reading, observe
 from adapters.providers.postmark.payload import Record
 from adapters.providers.postmark.smtp import smtp_reply
@@ -46,14 +52,21 @@ def bounced(index: int, event: Record) -> Reading:
         return unknown_type(index, f"Bounce/{bounce_type}", NAME)
     kind = BOUNCE_TYPES[bounce_type]
     if kind is None:
-        return Notice(
-            index=index,
-            raw_type="Bounce",
-            reason=f"bounce type {bounce_type}: {BOUNCE_NOTICES[bounce_type]}",
-            known=True,
-            details=details(bounce_type=bounce_type, reason=event.get("Description")),
-        )
+        return _bounce_notice(index, event, bounce_type, BOUNCE_NOTICES[bounce_type])
+    email = event.get("Email")
+    if bounce_type in SUBSCRIPTION_TYPES and (email is None or not email.strip()):
+        return _bounce_notice(index, event, bounce_type, NO_RECIPIENT)
     return bounce_record(index, event, kind)
+
+
+def _bounce_notice(index: int, event: Record, bounce_type: str, why: str) -> Notice:
+    return Notice(
+        index=index,
+        raw_type="Bounce",
+        reason=f"bounce type {bounce_type}: {why}",
+        known=True,
+        details=details(bounce_type=bounce_type, reason=event.get("Description")),
+    )
 
 
 def spam_complained(index: int, event: Record) -> Reading:

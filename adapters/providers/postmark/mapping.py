@@ -44,6 +44,7 @@ BOUNCE_TYPES: dict[str, EventKind | None] = {
     "AutoResponder": None,
     "AddressChange": None,
     "Subscribe": None,
+    "SubscriptionChange": None,
     "OpenRelayTest": None,
     "InboundError": None,
 }
@@ -56,7 +57,19 @@ BOUNCE_NOTICES: dict[str, str] = {
     ),
     "AddressChange": "the recipient announced a new address; not a delivery fact",
     "Subscribe": "a request to be added to a mailing list; not a delivery fact",
+    "SubscriptionChange": (
+        "a change to the address's subscription reported as a bounce; the SubscriptionChange "
+        "record, not this one, says which change it was"
+    ),
     "OpenRelayTest": "a probe testing whether a server is an open relay; not about this send",
     "InboundError": "an inbound e-mail could not be posted to the inbound webhook; not a send",
 }
 """Why each bounce type that is not a delivery fact is recorded as no observation."""
+
+SUBSCRIPTION_TYPES = frozenset({"Unsubscribe", "Subscribe", "SubscriptionChange"})
+"""Bounce types about the address's subscription, not about a delivery: Postmark may post them
+without an ``Email``, naming no recipient, and such a record is a known notice."""
+
+NO_RECIPIENT = (
+    "a subscription bounce that names no recipient (no Email); nothing to record about anyone"
+)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+import orjson
+
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, unknown_type
 from adapters.providers.ses.bounces import bounced, complained
@@ -12,6 +14,7 @@ from adapters.providers.ses.delivery import delayed, delivered, rejected, render
 from adapters.providers.ses.engagement import clicked, opened, subscription_changed
 from adapters.providers.ses.mapping import NAME, NOTICES, TOPIC_VALIDATED
 from adapters.providers.ses.payload import ENVELOPE, RECORD, RECORD_WITH_HEADERS, Envelope, Record
+from adapters.providers.set_aside import raw_type_of, whole_body_aside
 from adapters.providers.validation import validate_fast
 
 Handler = Callable[[Record, str, str], Parsed]
@@ -32,8 +35,20 @@ _HANDLERS: dict[str, Handler] = {
 
 
 def parse(body: bytes) -> Parsed:
-    """The observations of one SNS message body, exactly as SNS posts it."""
+    """The observations of one SNS message body, exactly as SNS posts it.
+
+    A body that is no SNS message is refused (BodyError); a notification whose SES record
+    cannot be read is set aside whole (``Parsed.rejected``), being the one event it holds.
+    """
     envelope = validate_fast(NAME, ENVELOPE, body, batch=False)
+    try:
+        return _notification(envelope)
+    except BodyError as error:
+        return Parsed(rejected=[whole_body_aside(error, body, _raw_type(envelope["message"]))])
+
+
+def _notification(envelope: Envelope) -> Parsed:
+    """What the SNS message says: a confirmation's notice, or its SES record's observations."""
     if envelope["type"] != "Notification":
         return Parsed(notices=[_sns_notice(envelope)])
     message = envelope["message"]
@@ -50,6 +65,15 @@ def parse(body: bytes) -> Parsed:
     if raw_type in NOTICES:
         return Parsed(notices=[_notice(raw_type, {"topic_arn": envelope.get("topic_arn")})])
     return Parsed(notices=[unknown_type(0, raw_type, NAME)])
+
+
+def _raw_type(message: str) -> str | None:
+    """The SES record's type, if the message is a JSON object that names one."""
+    try:
+        record = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        return None
+    return raw_type_of(record, "eventType") or raw_type_of(record, "notificationType")
 
 
 def _record(message: str) -> Record:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
+from adapters.providers.set_aside import raw_type_of, set_aside
 from adapters.providers.sparkpost.bounce_classes import BOUNCE_CLASSES, BounceClass
 from adapters.providers.sparkpost.facts import details_of, text
 from adapters.providers.sparkpost.mapping import (
@@ -17,43 +21,86 @@ from adapters.providers.sparkpost.mapping import (
     PING_REASON,
 )
 from adapters.providers.sparkpost.observation import observation_of
-from adapters.providers.sparkpost.payload import BODY, Msys, OtherEvent, RecipientEvent
-from adapters.providers.validation import validate_body
+from adapters.providers.sparkpost.payload import BODY, Envelope, Msys, OtherEvent, RecipientEvent
+from adapters.providers.validation import body_error, validate_body
 from domain.values import Observation
 
 _BOUNCE_TYPES = frozenset({"bounce", "out_of_band"})
 _RECIPIENT_CLASSES = frozenset({"message_event", "track_event", "gen_event", "unsubscribe_event"})
+_ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
 
 
 def parse(body: bytes) -> Parsed:
-    """The observations and notices of one webhook batch, exactly as SparkPost posts it."""
-    envelopes = validate_body(NAME, BODY, body, batch=True)
+    """The observations and notices of one webhook batch, exactly as SparkPost posts it.
+
+    An event that cannot be read is set aside (``Parsed.rejected``) and the others are read:
+    only a body that is not JSON, or not an array, is refused whole.
+    """
     observations: list[Observation] = []
     notices: list[Notice] = []
+    rejected: list[Rejected] = []
     add_observation = observations.append
     add_notice = notices.append
+    elements: list[Any] | None = None
     # The events of one body mostly repeat a message's rcpt_meta: its metadata is read once.
     metadata_by_meta: dict[tuple[Any, ...], dict[str, str]] = {}
-    for index, envelope in enumerate(envelopes):
-        msys = envelope.msys
-        present = msys.model_fields_set
-        if len(present) == 1:
-            event_class = next(iter(present))
-            if event_class in _RECIPIENT_CLASSES:
-                event = getattr(msys, event_class)
-                if event is not None:
-                    result = recipient_event(index, event_class, event, metadata_by_meta)
-                    if type(result) is Observation:
-                        add_observation(result)
-                    else:
-                        add_notice(result)  # type: ignore[arg-type]
-                    continue
-        result = read_event(index, msys)
-        if isinstance(result, Notice):
-            add_notice(result)
-        else:
+    for index, envelope in enumerate(_envelopes(body)):
+        try:
+            if isinstance(envelope, BodyError):  # refused by validation: set aside alike
+                raise envelope
+            result = _read(index, envelope.msys, metadata_by_meta)
+        except BodyError as error:
+            if elements is None:
+                elements = orjson.loads(body)
+            element = elements[index]
+            rejected.append(set_aside(error, index, element, _raw_type(element)))
+            continue
+        if type(result) is Observation:
             add_observation(result)
-    return Parsed(observations=observations, notices=notices)
+        else:
+            add_notice(result)  # type: ignore[arg-type]
+    return Parsed(observations=observations, notices=notices, rejected=rejected)
+
+
+def _envelopes(body: bytes) -> list[Envelope | BodyError]:
+    """The batch's elements, each validated on its own once the whole batch fails."""
+    try:
+        envelopes: list[Envelope] = validate_body(NAME, BODY, body, batch=True)
+        return list(envelopes)
+    except BodyError as error:
+        if error.index is None:
+            raise
+    return [_envelope_of(index, element) for index, element in enumerate(orjson.loads(body))]
+
+
+def _envelope_of(index: int, element: Any) -> Envelope | BodyError:
+    try:
+        return _ENVELOPE.validate_python(element)
+    except ValidationError as error:
+        found = body_error(NAME, error, batch=False)
+        return BodyError(NAME, index, found.field, found.problem)
+
+
+def _raw_type(element: Any) -> str | None:
+    """The type of the one event under the element's ``msys``, if it has one."""
+    msys = element.get("msys") if isinstance(element, dict) else None
+    if not isinstance(msys, dict) or len(msys) != 1:
+        return None
+    return raw_type_of(next(iter(msys.values())), "type")
+
+
+def _read(
+    index: int, msys: Msys, metadata_by_meta: dict[tuple[Any, ...], dict[str, str]]
+) -> Observation | Notice:
+    """One ``msys``: the common case, one recipient event, read without the general checks."""
+    present = msys.model_fields_set
+    if len(present) == 1:
+        event_class = next(iter(present))
+        if event_class in _RECIPIENT_CLASSES:
+            event = getattr(msys, event_class)
+            if event is not None:
+                return recipient_event(index, event_class, event, metadata_by_meta)
+    return read_event(index, msys)
 
 
 def read_event(index: int, msys: Msys) -> Observation | Notice:

@@ -7,8 +7,9 @@ from domain.kinds import EventKind
 NAME = "sparkpost"
 
 MAPPING: dict[str, EventKind | None] = {
-    # message_event
-    "injection": EventKind.QUEUED,
+    # message_event. SparkPost accepted the message: the provider's acceptance is `sent`
+    # (`queued` is what a registration alone says).
+    "injection": EventKind.SENT,
     "delivery": EventKind.DELIVERED,
     # The usual kind; recipient_event() decides each by its bounce_class (BOUNCE_CLASSES).
     "bounce": EventKind.HARD_BOUNCE,
@@ -56,6 +57,10 @@ CLASSES: dict[str, frozenset[str]] = {
             "policy_rejection",
             "spam_complaint",
             "sms_status",
+            # SparkPost's samples post generation events under gen_event; the Message Events
+            # API and webhooks seen in the wild also put them under message_event.
+            "generation_failure",
+            "generation_rejection",
         }
     ),
     "track_event": frozenset(

@@ -19,6 +19,7 @@ from domain.message import Message
 from domain.values import Observation
 from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
+from tests.unit.providers.set_aside import element_alone, only_set_aside
 
 MESSAGE = "8c1f5a7e-3b2d-4e9a-9f10-2d6b7c4e1a01"
 BOUNCED_MESSAGE = "f3b9d2c4-7a1e-4c55-8b3d-0e2a9c6f4b12"
@@ -171,6 +172,8 @@ DOCUMENTED_BOUNCE_TYPES = {
     "InboundError",
     "DMARCPolicy",
     "TemplateRenderingFailed",
+    # Not in Postmark's bounce-type table, but posted as a bounce Type without an Email.
+    "SubscriptionChange",
 }
 
 
@@ -447,10 +450,13 @@ def test_a_body_that_is_not_an_object_is_refused(raw: bytes) -> None:
     assert "expected a JSON object" in str(error)
 
 
-def test_an_array_of_something_else_names_the_index() -> None:
-    error = error_of(b"[" + body("postmark", "delivery") + b', "Delivery"]')
-    assert (error.provider, error.index) == ("postmark", 1)
-    assert str(error) == "postmark event 1: expected a JSON object"
+def test_an_array_of_something_else_sets_that_element_aside_naming_the_index() -> None:
+    parsed = postmark.parse(b"[" + body("postmark", "delivery") + b', "Delivery"]')
+    aside = only_set_aside(parsed, "postmark")
+    assert aside.index == 1
+    assert aside.text == "postmark event 1: expected a JSON object"
+    assert element_alone(aside.data) == "Delivery"
+    assert [o.kind for o in parsed.observations] == [EventKind.DELIVERED]
 
 
 @pytest.mark.parametrize(
@@ -480,16 +486,31 @@ def test_an_array_of_something_else_names_the_index() -> None:
         (edited("click", Geo={"IP": 198}), 0, "Geo.IP"),
     ],
 )
-def test_a_bad_record_names_provider_index_and_field(raw: bytes, index: int, field: str) -> None:
-    error = error_of(raw)
-    assert (error.provider, error.index, error.field) == ("postmark", index, field)
-    assert str(error).startswith(f"postmark event {index}: field '{field}'")
+def test_a_bad_record_is_set_aside_naming_provider_index_and_field(
+    raw: bytes, index: int, field: str
+) -> None:
+    parsed = postmark.parse(raw)
+    aside = only_set_aside(parsed, "postmark")
+    assert (aside.index, aside.field) == (index, field)
+    assert aside.text.startswith(f"postmark event {index}: field '{field}'")
+    assert len(parsed.observations) + len(parsed.notices) == index
 
 
-def test_one_bad_record_refuses_the_whole_body() -> None:
+def test_one_bad_record_is_set_aside_and_the_others_are_read() -> None:
     bad = {**record("click"), "ReceivedAt": "soon"}
-    with pytest.raises(BodyError):
-        postmark.parse(encoded(record("delivery"), record("open"), bad))
+    parsed = postmark.parse(encoded(record("delivery"), record("open"), bad))
+    assert [o.kind for o in parsed.observations] == [EventKind.DELIVERED, EventKind.OPENED]
+    aside = only_set_aside(parsed, "postmark")
+    assert (aside.index, aside.field) == (2, "ReceivedAt")
+    assert element_alone(aside.data) == bad
+    assert parsed.rejected[0].raw_type == "Click"
+
+
+def test_a_single_bad_record_is_set_aside_as_the_whole_body() -> None:
+    raw = edited("bounce", BouncedAt="yesterday")
+    parsed = postmark.parse(raw)
+    assert (parsed.observations, parsed.notices) == ([], [])
+    assert only_set_aside(parsed, "postmark").data == raw
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from domain.message import Message
 from domain.values import Observation
 from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
+from tests.unit.providers.set_aside import SetAside, only_set_aside
 
 MESSAGE_A = "0102019aa1b2c3d4-5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9-000000"
 MESSAGE_B = "0102019aa2c3d4e5-6f7a8b9c-0d1e-4f2a-b3c4-d5e6f7a8b9c0-000000"
@@ -711,6 +712,14 @@ def bad(raw: bytes) -> BodyError:
     return caught.value
 
 
+def aside(raw: bytes) -> SetAside:
+    parsed = parse(raw)
+    assert (parsed.observations, parsed.notices) == ([], [])
+    found = only_set_aside(parsed, "ses")
+    assert found.data == raw
+    return found
+
+
 def test_invalid_json_is_refused() -> None:
     error = bad(b'{"Type": "Notification",')
 
@@ -739,16 +748,16 @@ def test_an_envelope_without_its_message_id_is_refused() -> None:
 
 
 def test_a_message_that_is_not_json_names_the_message_field() -> None:
-    error = bad(envelope('{"eventType": "Send", "mail": '))
+    error = aside(envelope('{"eventType": "Send", "mail": '))
 
     assert (error.index, error.field) == (0, "Message")
-    assert str(error).startswith("ses event 0: field 'Message': not valid JSON")
+    assert error.text.startswith("ses event 0: field 'Message': not valid JSON")
 
 
 def test_a_message_that_is_not_an_object_names_the_message_field() -> None:
-    error = bad(envelope('["Send"]'))
+    error = aside(envelope('["Send"]'))
 
-    assert str(error) == "ses event 0: field 'Message': expected a JSON object"
+    assert error.text == "ses event 0: field 'Message': expected a JSON object"
 
 
 @pytest.mark.parametrize(
@@ -768,17 +777,17 @@ def test_a_missing_required_field_is_named_with_its_path(name: str, field: str) 
         container = container[key]
     del container[last]
 
-    error = bad(envelope(record))
+    error = aside(envelope(record))
 
     assert (error.index, error.field) == (0, field)
-    assert str(error).startswith(f"ses event 0: field '{field}': ")
+    assert error.text.startswith(f"ses event 0: field '{field}': ")
 
 
 def test_an_empty_message_id_is_refused() -> None:
     record = fixture_record("send")
     record["mail"]["messageId"] = ""
 
-    assert bad(envelope(record)).field == "Message.mail.messageId"
+    assert aside(envelope(record)).field == "Message.mail.messageId"
 
 
 @pytest.mark.parametrize(("name", "part"), [("send", "mail"), ("bounce", "bounce")])
@@ -786,7 +795,7 @@ def test_a_record_without_its_objects_is_refused(name: str, part: str) -> None:
     record = fixture_record(name)
     del record[part]
 
-    error = bad(envelope(record))
+    error = aside(envelope(record))
 
     assert (error.index, error.field) == (0, f"Message.{part}")
 
@@ -795,7 +804,7 @@ def test_a_record_without_a_type_is_refused() -> None:
     record = fixture_record("send")
     del record["eventType"]
 
-    assert bad(envelope(record)).field == "Message.eventType"
+    assert aside(envelope(record)).field == "Message.eventType"
 
 
 @pytest.mark.parametrize(
@@ -811,26 +820,26 @@ def test_an_unparseable_timestamp_is_refused_naming_it(name: str, path: tuple[st
     record = fixture_record(name)
     record[path[0]][path[1]] = "yesterday"
 
-    error = bad(envelope(record))
+    error = aside(envelope(record))
 
     assert (error.index, error.field) == (0, f"Message.{path[0]}.{path[1]}")
-    assert "'yesterday' is not an ISO-8601 time" in str(error)
+    assert "'yesterday' is not an ISO-8601 time" in error.text
 
 
 def test_a_timestamp_without_offset_is_refused_never_guessed() -> None:
     record = with_fields("click", click={"timestamp": "2026-11-20T10:02:31.908"})
 
-    error = bad(envelope(record))
+    error = aside(envelope(record))
 
     assert error.field == "Message.click.timestamp"
-    assert "has no UTC offset" in str(error)
+    assert "has no UTC offset" in error.text
 
 
 def test_a_recipient_that_is_not_an_address_is_refused() -> None:
     record = fixture_record("delivery")
     record["delivery"]["recipients"] = ["not an address"]
 
-    error = bad(envelope(record))
+    error = aside(envelope(record))
 
     assert (error.index, error.field) == (0, "recipient")
 

@@ -19,6 +19,7 @@ from domain.message import Message
 from domain.values import Observation
 from tests.conftest import TENANT
 from tests.unit.providers.bodies import body, names
+from tests.unit.providers.set_aside import SetAside, element_alone, only_set_aside
 
 TX = "84521736098271604"
 GEN_TX = "84521736098271777"
@@ -35,7 +36,7 @@ def at(hour: int, minute: int, second: int = 0, day: int = 23) -> datetime:
 # fixture -> kind, recipient, occurred_at, message id, event id, details that must be there
 OBSERVED: dict[str, tuple[EventKind, str, datetime, str, str, dict[str, Any]]] = {
     "injection": (
-        EventKind.QUEUED,
+        EventKind.SENT,
         ANA,
         T0,
         TX,
@@ -448,17 +449,23 @@ def test_an_inbound_relay_message_is_a_known_notice() -> None:
 
 
 def assert_body_error(raw: bytes, index: int | None, field: str | None) -> BodyError:
+    """The whole body refused: it is not JSON, or not an array."""
     with pytest.raises(BodyError) as caught:
         sparkpost.parse(raw)
     error = caught.value
     assert (error.provider, error.index, error.field) == ("sparkpost", index, field)
-    text = str(error)
-    assert text.startswith("sparkpost ")
-    if index is not None:
-        assert f"event {index}" in text
-    if field is not None:
-        assert f"'{field}'" in text
+    assert str(error).startswith("sparkpost body: ")
     return error
+
+
+def assert_set_aside(raw: bytes, index: int, field: str | None) -> SetAside:
+    """One event set aside, alone, naming its index and field; every other event read."""
+    parsed = sparkpost.parse(raw)
+    aside = only_set_aside(parsed, "sparkpost")
+    assert (aside.index, aside.field) == (index, field)
+    assert element_alone(aside.data) == json.loads(raw)[index]
+    assert len(parsed.observations) + len(parsed.notices) == len(json.loads(raw)) - 1
+    return aside
 
 
 @pytest.mark.parametrize(
@@ -485,50 +492,50 @@ def test_a_body_that_is_not_an_array_is_a_body_error() -> None:
         ({"msys": {"message_event": {"timestamp": "1795424400"}}}, "msys.message_event.type"),
     ],
 )
-def test_an_event_of_the_wrong_shape_is_a_body_error_naming_index_and_field(
+def test_an_event_of_the_wrong_shape_is_set_aside_naming_index_and_field(
     element: Any, field: str
 ) -> None:
     raw = json.dumps([{"msys": {}}, element]).encode()
-    assert_body_error(raw, 1, field)
+    assert_set_aside(raw, 1, field)
 
 
-def test_an_element_that_is_not_an_object_is_a_body_error() -> None:
-    error = assert_body_error(b'[{"msys": {}}, 7]', 1, None)
-    assert "object" in str(error)
+def test_an_element_that_is_not_an_object_is_set_aside() -> None:
+    error = assert_set_aside(b'[{"msys": {}}, 7]', 1, None)
+    assert "object" in error.text
 
 
 def test_two_event_classes_in_one_msys_are_a_body_error() -> None:
     raw = json.dumps(
         [{"msys": {"message_event": fixture_event("delivery"), "track_event": {"type": "open"}}}]
     ).encode()
-    error = assert_body_error(raw, 0, "msys")
-    assert "message_event, track_event" in str(error)
+    error = assert_set_aside(raw, 0, "msys")
+    assert "message_event, track_event" in error.text
 
 
-def test_a_missing_message_id_is_a_body_error_and_nothing_is_returned() -> None:
+def test_a_missing_message_id_is_set_aside_and_nothing_is_returned() -> None:
     event = fixture_event("bounce")
     del event["transmission_id"]
     del event["message_id"]
     raw = batch(("message_event", fixture_event("injection")), ("message_event", event))
-    assert_body_error(raw, 1, "msys.message_event.transmission_id")
+    assert_set_aside(raw, 1, "msys.message_event.transmission_id")
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
-def test_a_blank_message_id_is_a_body_error(blank: str) -> None:
+def test_a_blank_message_id_is_set_aside(blank: str) -> None:
     event = fixture_event("click") | {"transmission_id": blank, "message_id": None}
-    assert_body_error(batch(("track_event", event)), 0, "msys.track_event.transmission_id")
+    assert_set_aside(batch(("track_event", event)), 0, "msys.track_event.transmission_id")
 
 
-def test_a_missing_recipient_is_a_body_error() -> None:
+def test_a_missing_recipient_is_set_aside() -> None:
     event = fixture_event("open")
     del event["rcpt_to"]
     del event["raw_rcpt_to"]
-    assert_body_error(batch(("track_event", event)), 0, "msys.track_event.rcpt_to")
+    assert_set_aside(batch(("track_event", event)), 0, "msys.track_event.rcpt_to")
 
 
-def test_a_recipient_that_is_no_address_is_a_body_error() -> None:
+def test_a_recipient_that_is_no_address_is_set_aside() -> None:
     event = fixture_event("open") | {"rcpt_to": "not-an-address"}
-    assert_body_error(batch(("track_event", event)), 0, "recipient")
+    assert_set_aside(batch(("track_event", event)), 0, "recipient")
 
 
 @pytest.mark.parametrize(
@@ -544,16 +551,16 @@ def test_a_recipient_that_is_no_address_is_a_body_error() -> None:
         None,
     ],
 )
-def test_an_unparseable_timestamp_is_a_body_error(timestamp: Any) -> None:
+def test_an_unparseable_timestamp_is_set_aside(timestamp: Any) -> None:
     event = fixture_event("delay") | {"timestamp": timestamp}
     raw = batch(("message_event", fixture_event("injection")), ("message_event", event))
-    assert_body_error(raw, 1, "msys.message_event.timestamp")
+    assert_set_aside(raw, 1, "msys.message_event.timestamp")
 
 
-def test_a_missing_timestamp_is_a_body_error() -> None:
+def test_a_missing_timestamp_is_set_aside() -> None:
     event = fixture_event("delivery")
     del event["timestamp"]
-    assert_body_error(batch(("message_event", event)), 0, "msys.message_event.timestamp")
+    assert_set_aside(batch(("message_event", event)), 0, "msys.message_event.timestamp")
 
 
 def test_extra_and_oddly_shaped_informational_fields_never_fail_a_body() -> None:
