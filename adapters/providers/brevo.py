@@ -248,8 +248,8 @@ def _observation(index: int, event: Event, kind: EventKind) -> Observation:
 
 def _occurred_at(index: int, event: Event) -> datetime:
     """The event's instant from the first of ``TIME_FIELDS`` it carries."""
-    for field in TIME_FIELDS:
-        value = event.get(field)
+    times = (event.get("ts_event"), event.get("ts_epoch"), event.get("s_epoch"), event.get("ts"))
+    for field, value in zip(TIME_FIELDS, times, strict=True):
         if value is not None:
             return from_epoch_either(value, NAME, index, field)
     raise BodyError(
