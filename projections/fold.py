@@ -16,6 +16,10 @@ from typing import Any
 
 from domain.kinds import DELIVERIES, DELIVERY_FACTS, FAILURES, EventKind, Outcome
 
+MACHINE_OPENED = "machine_opened"
+"""What ``seen`` holds for an open a machine made (``details.machine``): still a proof of
+delivery and the recipient's latest status ``opened``, but never counted as a person's open."""
+
 FactKey = tuple[int, int, str]
 """(occurred_at in microseconds since the epoch, the kind's rank, the event id)."""
 
@@ -48,9 +52,9 @@ class RecipientFold:
     decisive: tuple[FactKey, str] | None = None
     seen: set[str] = field(default_factory=set)
 
-    def add(self, kind: EventKind, key: FactKey) -> None:
-        """Take one fact into account."""
-        self.seen.add(kind.value)
+    def add(self, kind: EventKind, key: FactKey, *, machine: bool = False) -> None:
+        """Take one fact into account; ``machine`` for an open a machine made."""
+        self.seen.add(MACHINE_OPENED if machine and kind is EventKind.OPENED else kind.value)
         if self.latest is None or key > self.latest[0]:
             self.latest = (key, kind.value)
         if kind in DELIVERY_FACTS and (self.decisive is None or key > self.decisive[0]):
@@ -152,13 +156,19 @@ class MessageFold:
             ]
 
     def observe(
-        self, recipient: str, kind: EventKind, occurred_at: datetime, event_id: str
+        self,
+        recipient: str,
+        kind: EventKind,
+        occurred_at: datetime,
+        event_id: str,
+        *,
+        machine: bool = False,
     ) -> None:
-        """Apply one provider event."""
+        """Apply one provider event; ``machine`` for an open a machine made."""
         key = fact_key(kind, occurred_at, event_id)
         if self.first_seen_us is None or key[0] < self.first_seen_us:
             self.first_seen_us = key[0]
-        self.recipients.setdefault(recipient, RecipientFold()).add(kind, key)
+        self.recipients.setdefault(recipient, RecipientFold()).add(kind, key, machine=machine)
 
     @property
     def refused(self) -> bool:

@@ -14,10 +14,11 @@ from uuid import UUID
 
 import orjson
 
-from domain.kinds import FAILURES, EventKind
+from domain.kinds import FAILURES, MACHINE_OPEN, EventKind
 from domain.message import Message
 from domain.state import RecipientState, derive_recipient_state
 from domain.values import Fact, RecipientType
+from projections.fold import MACHINE_OPENED
 from projections.read_model import ReadModel
 from projections.sent_mail import dumps
 from projections.view import Tx
@@ -193,17 +194,29 @@ class RecipientStatus(ReadModel):
                     int(state.delivered),
                     int(state.failed),
                     bounce_reason(state),
-                    dumps(
-                        {
-                            kind.value: {
-                                "first": times.first.isoformat(),
-                                "last": times.last.isoformat(),
-                                "count": times.count,
-                            }
-                            for kind, times in state.times.items()
-                        }
-                    ),
+                    dumps(times_of(state.facts)),
                     dumps([fact_json(fact) for fact in state.facts]),
                 )
             )
         return rows
+
+
+def times_of(facts: Sequence[Fact]) -> dict[str, dict[str, Any]]:
+    """First and last time and count per kind, of facts in the domain's order.
+
+    An open a machine made (``details.machine``) is counted under ``machine_opened``, never
+    under ``opened``: it proves delivery, not that a person read the message.
+    """
+    times: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        name = fact.kind.value
+        if fact.kind is EventKind.OPENED and fact.details.get(MACHINE_OPEN):
+            name = MACHINE_OPENED
+        at = fact.occurred_at.isoformat()
+        seen = times.get(name)
+        if seen is None:
+            times[name] = {"first": at, "last": at, "count": 1}
+        else:
+            seen["last"] = at
+            seen["count"] += 1
+    return times

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import orjson
 
+from domain.kinds import MACHINE_OPEN
 from domain.message import Message, registration_payload_of
 from projections.fold import MessageFold
 from projections.read_model import ReadModel
@@ -65,7 +66,13 @@ def fold_events(folds: dict[UUID, tuple[MessageFold, int]], events: Sequence[Any
         if isinstance(event, Message.Registered):
             fold.register(registration_payload_of(event))
         elif isinstance(event, Message.Observed):
-            fold.observe(event.recipient, event.kind, event.occurred_at, event.event_id)
+            fold.observe(
+                event.recipient,
+                event.kind,
+                event.occurred_at,
+                event.event_id,
+                machine=bool(event.details.get(MACHINE_OPEN)),
+            )
         folds[message_id] = (fold, event.originator_version)
         touched.add(message_id)
     return touched

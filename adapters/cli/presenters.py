@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
+from domain.kinds import MACHINE_OPEN
 from domain.state import MessageState, RecipientState
 
 _BASE_EVENT_FIELDS = ("originator_id", "originator_version", "timestamp")
@@ -185,7 +186,11 @@ def format_message(shape: Mapping[str, Any]) -> str:
         for event in recipient["events"]:
             raw = f" ({event['raw_type']})" if event["raw_type"] != event["kind"] else ""
             detail = f"  {dumps(event['details'])}" if event["details"] else ""
-            lines.append(f"    {event['occurred_at']}  {event['kind']:<13}{raw}{detail}")
+            kind = event["kind"]
+            if event["details"].get(MACHINE_OPEN):
+                # A machine's open proves delivery, not a reader: say so where it is shown.
+                kind = f"{kind} (machine)"
+            lines.append(f"    {event['occurred_at']}  {kind:<13}{raw}{detail}")
     return "\n".join(lines)
 
 

@@ -6,12 +6,12 @@ JSON array of such objects (up to 500 events gathered over five minutes). Both a
 - Message id: ``message-id``, raw (``<...@smtp-relay.mailin.fr>``; the domain drops the
   angle brackets). Brevo has no per-event id (its ``id`` is the webhook's), so ``event_id``
   is None and the domain stands a content hash in for it.
-- Time: ``ts_event``, epoch seconds in UTC, which every documented event carries. ``date``
-  is wall-clock time without an offset (Brevo's docs say CET/CEST in one place and the
-  account's timezone in another) and is never read. ``ts`` is documented as event time but
-  its examples disagree with ``ts_event``, and it is not read either. Only when
-  ``ts_event`` is absent is ``ts_epoch`` read: documented in milliseconds, yet shown in
-  seconds in several of Brevo's own examples, so a value below 10^11 is taken as seconds.
+- Time: the first of ``TIME_FIELDS`` the event carries: ``ts_event`` (epoch seconds in
+  UTC), else ``ts_epoch`` (documented in milliseconds, shown in seconds in several of
+  Brevo's examples), else ``s_epoch`` (the field Brevo's documented proxy open carries
+  instead), else ``ts`` (documented as the event's time in seconds). Each is read with the
+  shared rule: 10^11 or more is milliseconds. ``date`` is wall-clock time without an offset
+  and is never read.
 - Correlation: ``X-Mailin-custom`` echoes the header the platform set on the send, either a
   JSON object (``{"tenant": "acme", "dossier_id": "BK-1"}``) or ``key:value`` pairs joined by
   ``|`` (``tenant:acme|dossier_id:BK-1``); see ``adapters.providers.correlation`` for the
@@ -27,17 +27,17 @@ from functools import lru_cache
 from typing import Annotated, Any, Required
 
 import orjson
-from pydantic import ConfigDict, Field, Strict
+from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from adapters.providers.correlation import correlation
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
 from adapters.providers.schema import Schema
-from adapters.providers.timestamps import from_epoch
-from adapters.providers.validation import is_array, validate_fast
+from adapters.providers.timestamps import from_epoch_either
+from adapters.providers.validation import event_error, is_array, validate_fast
 from domain.errors import InvalidObservationError
-from domain.kinds import EventKind
+from domain.kinds import MACHINE_OPEN, EventKind
 from domain.values import Observation
 
 NAME = "brevo"
@@ -77,8 +77,8 @@ Brevo's contact-list events (marketing webhooks): known, answered with a notice,
 _PROXY_OPENS = frozenset({"proxy_open", "unique_proxy_open"})
 _CONTACT_EVENT = "a Brevo contact-list event, not a delivery fact about a message; not recorded"
 
-# Milliseconds since 1970 pass 10^11 in 1973, seconds not until the year 5138.
-_MILLISECONDS_FROM = 100_000_000_000
+TIME_FIELDS = ("ts_event", "ts_epoch", "s_epoch", "ts")
+"""Where an event's time is read, in this order: the first one the event carries."""
 # An SMTP reply leads Brevo's reason ("RecipientError: 550 5.1.1 ..."); look no further.
 _REPLY_TOKENS = 6
 
@@ -100,6 +100,9 @@ class Event(TypedDict, total=False):
     message_id: Annotated[str | None, Field(alias="message-id")]
     ts_event: EpochNumber | None
     ts_epoch: EpochNumber | None
+    # Brevo's documented proxy open carries its time here, with no ts_event or ts_epoch.
+    s_epoch: EpochNumber | None
+    ts: EpochNumber | None
     subject: str | None
     sender_email: str | None
     sending_ip: str | None
@@ -117,16 +120,27 @@ SINGLE: Schema[Event] = Schema(Event, name="BrevoEvent")
 BATCH: Schema[list[Event]] = Schema(list[Event], name="BrevoEvent")
 
 
-def parse(body: bytes) -> Parsed:
-    """The observations of one Brevo webhook body, in body order, and its notices.
+_ELEMENTS: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
 
-    Raises BodyError naming the event's index and field when the body is not Brevo's format;
-    nothing of such a body is returned.
+
+def parse(body: bytes) -> Parsed:
+    """The observations of one Brevo webhook body, in body order, its notices, and the events
+    of it that cannot be read.
+
+    Raises BodyError only when the body is not Brevo's format as a whole: not JSON, or
+    neither an object nor an array.
     """
-    events = _events(body)
+    batch = is_array(body)
+    rejected: list[Rejected] = []
+    try:
+        events = list(enumerate(_events(body, batch)))
+    except BodyError as problem:
+        if problem.index is None or (not batch and problem.field is None):
+            raise
+        events = _each(body, batch, rejected)
     observations: list[Observation] = []
     notices: list[Notice] = []
-    for index, event in enumerate(events):
+    for index, event in events:
         raw_type = event["event"]
         kind = MAPPING.get(raw_type, _UNKNOWN)
         if kind is None:
@@ -134,19 +148,71 @@ def parse(body: bytes) -> Parsed:
         elif kind is _UNKNOWN:
             notices.append(unknown_type(index, raw_type, NAME))
         else:
-            observations.append(_observation(index, event, kind))
-    return Parsed(observations, notices)
+            try:
+                observations.append(_observation(index, event, kind))
+            except BodyError as problem:
+                rejected.append(_rejection(body, batch, index, problem))
+    rejected.sort(key=lambda one: one.index)
+    return Parsed(observations, notices, rejected)
 
 
 _UNKNOWN: Any = object()
 """Stands for an event name MAPPING does not know (None there is a known contact event)."""
 
 
-def _events(body: bytes) -> list[Event]:
+def _events(body: bytes, batch: bool) -> list[Event]:
     """The body's events: a batched webhook's array, or the one event of a plain webhook."""
-    if is_array(body):
+    if batch:
         return validate_fast(NAME, BATCH, body, batch=True)
     return [validate_fast(NAME, SINGLE, body, batch=False)]
+
+
+def _each(body: bytes, batch: bool, rejected: list[Rejected]) -> list[tuple[int, Event]]:
+    """The events of a body with one the schema refuses, each validated alone.
+
+    A refused event goes to ``rejected``; a plain webhook's one event is the whole body.
+    """
+    if not batch:
+        problem = _single_problem(body)
+        rejected.append(_rejection(body, batch, 0, problem))
+        return []
+    valid: list[tuple[int, Event]] = []
+    for index, element in enumerate(_ELEMENTS.validate_json(body)):
+        try:
+            valid.append((index, SINGLE.fast.validate_python(element)))
+        except ValidationError:
+            try:
+                SINGLE.models.validate_python(element)
+                problem = BodyError(NAME, index, None, "not a Brevo event")
+            except ValidationError as refused:
+                problem = event_error(NAME, refused, index)
+            rejected.append(_rejection(body, batch, index, problem))
+    return valid
+
+
+def _single_problem(body: bytes) -> BodyError:
+    """Why a plain webhook's one event is refused, worded as the models word it."""
+    try:
+        validate_fast(NAME, SINGLE, body, batch=False)
+    except BodyError as problem:
+        return problem
+    return BodyError(NAME, 0, None, "not a Brevo event")
+
+
+def _rejection(body: bytes, batch: bool, index: int, problem: BodyError) -> Rejected:
+    """One event set aside, alone as a body Brevo could have posted."""
+    if batch:
+        element = _ELEMENTS.validate_json(body)[index]
+        data = orjson.dumps([element])
+    else:
+        element, data = orjson.loads(body), body
+    raw_type = element.get("event") if isinstance(element, dict) else None
+    return Rejected(
+        index=index,
+        reason=str(problem),
+        data=data,
+        raw_type=raw_type if isinstance(raw_type, str) else None,
+    )
 
 
 def _observation(index: int, event: Event, kind: EventKind) -> Observation:
@@ -159,7 +225,7 @@ def _observation(index: int, event: Event, kind: EventKind) -> Observation:
         raise BodyError(NAME, index, "email", "missing; Brevo names the recipient by it")
     ts_event = event.get("ts_event")
     if ts_event is not None:
-        occurred_at = from_epoch(ts_event, NAME, index, "ts_event")
+        occurred_at = from_epoch_either(ts_event, NAME, index, "ts_event")
     else:
         occurred_at = _occurred_at(index, event)
     custom = event.get("x_mailin_custom")
@@ -181,15 +247,14 @@ def _observation(index: int, event: Event, kind: EventKind) -> Observation:
 
 
 def _occurred_at(index: int, event: Event) -> datetime:
-    """The event's instant from ``ts_event``, or from ``ts_epoch`` when that is all there is."""
-    ts_event = event.get("ts_event")
-    if ts_event is not None:
-        return from_epoch(ts_event, NAME, index, "ts_event")
-    value = event.get("ts_epoch")
-    if value is not None:
-        seconds = value / 1000 if value >= _MILLISECONDS_FROM else value
-        return from_epoch(seconds, NAME, index, "ts_epoch")
-    raise BodyError(NAME, index, "ts_event", "missing; Brevo gives the event's time in it")
+    """The event's instant from the first of ``TIME_FIELDS`` it carries."""
+    times = (event.get("ts_event"), event.get("ts_epoch"), event.get("s_epoch"), event.get("ts"))
+    for field, value in zip(TIME_FIELDS, times, strict=True):
+        if value is not None:
+            return from_epoch_either(value, NAME, index, field)
+    raise BodyError(
+        NAME, index, "ts_event", "missing, and no ts_epoch, s_epoch or ts stands in for it"
+    )
 
 
 def _details(event: Event) -> dict[str, Any]:
@@ -215,7 +280,9 @@ def _details(event: Event) -> dict[str, Any]:
     if value := get("user_agent"):
         found["user_agent"] = value
     if event["event"] in _PROXY_OPENS:
+        # A privacy proxy fetched the pixel: proof of delivery, not of a reader.
         found["proxy_open"] = True
+        found[MACHINE_OPEN] = True
     if value := get("sending_ip"):
         found["sending_ip"] = value
     tags = _tags(event)

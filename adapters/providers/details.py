@@ -18,8 +18,9 @@ class DetailValues(TypedDict, total=False):
     - ``bounce_type`` / ``bounce_subtype``: the provider's bounce class and finer class;
     - ``remote_mta``: the receiving server; ``attempt``: the attempt number of a deferral;
     - ``url``, ``user_agent``, ``ip``: the clicked link and who opened or clicked;
-    - ``machine_open``: a machine's open (e.g. Apple Mail Privacy Protection);
-      ``proxy_open``: an open through an image proxy (e.g. Gmail's);
+    - ``machine`` (``domain.kinds.MACHINE_OPEN``): True on an open a machine made, not a
+      person (Apple Mail Privacy Protection, a privacy proxy, a scanner); read models leave
+      such opens out of open counts; ``proxy_open``: an open through an image proxy;
     - ``feedback_type``: a complaint's feedback type; ``sending_ip``: the provider's IP;
     - ``tags``, ``subject``, ``sender``: the send as the provider reports it.
     """
@@ -35,7 +36,7 @@ class DetailValues(TypedDict, total=False):
     url: str | None
     user_agent: str | None
     ip: str | None
-    machine_open: bool | None
+    machine: bool | None
     proxy_open: bool | None
     feedback_type: str | None
     sending_ip: str | None

@@ -2,18 +2,27 @@
 
 Mailgun posts ``{"signature": {...}, "event-data": {...}}`` as JSON, one event a request.
 ``event-data.event`` names the type; ``event-data.timestamp`` is epoch seconds with a
-fraction; ``event-data.id`` is unique only within a day, so the observation's event id is
+fraction (an epoch of 10^11 or more would be read as milliseconds, the rule every parser
+here shares); ``event-data.id`` is unique only within a day, so the observation's event id is
 that id prefixed with the event's UTC day. The message id is the ``message-id`` header of
 ``event-data.message.headers`` (the domain drops angle brackets if Mailgun keeps them), and
 our correlation ids are read from ``event-data.user-variables``, which Mailgun sends as an
 object, an empty object or an empty list.
 
 ``failed`` is one raw type for several kinds, decided by ``severity`` and ``reason``
-(see ``failed_kind``). The signature is checked by ``adapters.verification.mailgun``.
+(see ``failed_kind``). ``client-info.bot`` names the machine that made an open or a click
+(Apple Mail Privacy Protection, Gmail's image proxy, a scanner): such an event carries
+``details.machine``.
+
+A body that is not one JSON object with an ``event-data`` object raises BodyError; an
+``event-data`` that cannot be read is returned as ``Rejected``, with the whole body as its
+data, since a Mailgun body is one event. The signature is checked by
+``adapters.verification.mailgun``.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Required
 
@@ -22,18 +31,20 @@ from typing_extensions import TypedDict
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice, Parsed, unknown_type
+from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
 from adapters.providers.schema import Schema
-from adapters.providers.timestamps import from_epoch
+from adapters.providers.timestamps import from_epoch_either
 from adapters.providers.validation import validate_fast
 from domain.errors import InvalidObservationError
-from domain.kinds import EventKind
+from domain.kinds import MACHINE_OPEN, EventKind
 from domain.values import Observation
 
 NAME = "mailgun"
 
 MAPPING: dict[str, EventKind | None] = {
-    "accepted": EventKind.QUEUED,
+    # Mailgun accepted the send: a provider's acceptance is "sent" ("queued" is for a
+    # registration alone).
+    "accepted": EventKind.SENT,
     "rejected": EventKind.ERROR,
     "delivered": EventKind.DELIVERED,
     # The usual kind; failed_kind() decides each event by its severity and reason.
@@ -112,6 +123,8 @@ class ClientInfo(TypedDict, total=False):
     __pydantic_config__ = _IGNORE  # type: ignore[misc]
     user_agent: Annotated[str | None, Field(alias="user-agent")]
     client_type: Annotated[str | None, Field(alias="client-type")]
+    # "apple", "gmail" or "generic" when Mailgun detected a machine; empty for a person.
+    bot: str | None
 
 
 class Envelope(TypedDict, total=False):
@@ -165,9 +178,41 @@ class WebhookBody(TypedDict):
 BODY: Schema[WebhookBody] = Schema(WebhookBody)
 
 
+_WHOLE_BODY_FIELDS = (None, "event-data")
+"""A problem at these places means the body is not Mailgun's format at all."""
+
+
 def parse(body: bytes) -> Parsed:
-    """The observation (or notice) of one Mailgun webhook body, exactly as Mailgun posts it."""
-    event = validate_fast(NAME, BODY, body, batch=False)["event_data"]
+    """The observation (or notice) of one Mailgun webhook body, exactly as Mailgun posts it.
+
+    Raises BodyError when the body is not a JSON object with an ``event-data`` object; an
+    event of it that cannot be read is rejected instead.
+    """
+    try:
+        event = validate_fast(NAME, BODY, body, batch=False)["event_data"]
+        return _parse_event(event)
+    except BodyError as problem:
+        if problem.field in _WHOLE_BODY_FIELDS:
+            raise
+        return Parsed(rejected=[rejection(body, problem)])
+
+
+def rejection(body: bytes, problem: BodyError) -> Rejected:
+    """The body's one event set aside, the whole body as its data: Mailgun posts one event."""
+    try:
+        raw_type = json.loads(body)["event-data"]["event"]
+    except (ValueError, TypeError, KeyError):
+        raw_type = None
+    return Rejected(
+        index=0,
+        reason=str(problem),
+        data=body,
+        raw_type=raw_type if isinstance(raw_type, str) else None,
+    )
+
+
+def _parse_event(event: EventData) -> Parsed:
+    """The observation or notice of a validated event; BodyError when it cannot be read."""
     raw_type = event["event"]
     if raw_type not in MAPPING:
         return Parsed(notices=[unknown_type(0, raw_type, NAME)])
@@ -208,7 +253,7 @@ def observation(event: EventData, kind: EventKind) -> Observation:
     recipient = event.get("recipient")
     if not recipient:
         raise BodyError(NAME, 0, _RECIPIENT_FIELD, "missing; it names the recipient")
-    occurred_at = from_epoch(event["timestamp"], NAME, 0, _TIMESTAMP_FIELD)
+    occurred_at = from_epoch_either(event["timestamp"], NAME, 0, _TIMESTAMP_FIELD)
     user_variables = event.get("user_variables")
     try:
         return Observation(
@@ -279,6 +324,11 @@ def event_details(event: EventData, headers: MessageHeaders | None) -> dict[str,
     if client_type:
         # No slot in the shared vocabulary: Mailgun's own classification of the client.
         found["client_type"] = client_type
+    bot = client.get("bot")
+    if bot and bot.strip():
+        found[MACHINE_OPEN] = True
+        # Which machine Mailgun detected ("apple", "gmail", "generic"): Mailgun's own word.
+        found["bot"] = bot.strip()
     return found
 
 

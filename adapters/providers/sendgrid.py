@@ -1,9 +1,10 @@
 """SendGrid's Event Webhook: a JSON array of events, many messages and recipients a body.
 
-Each event names its type in ``event``, its time in ``timestamp`` (epoch seconds), its
-recipient in ``email``, the message in ``sg_message_id`` (the X-Message-Id followed by a
-per-recipient routing suffix, which the domain cuts at ``.filter`` or ``.recvd``) and
-itself in ``sg_event_id``. The send's custom args (v3 Mail Send ``custom_args``, SMTP API
+Each event names its type in ``event``, its time in ``timestamp`` (epoch seconds, or
+milliseconds for Marketing Campaigns events, told apart by magnitude), its recipient in
+``email``, the message in ``sg_message_id`` (the X-Message-Id followed by a per-recipient
+routing suffix, which the domain cuts at ``.filter`` or ``.recvd``) and itself in
+``sg_event_id``. The send's custom args (v3 Mail Send ``custom_args``, SMTP API
 ``unique_args``) come back flattened into the event as top-level keys: our correlation ids
 are read from the event's extra keys.
 
@@ -12,31 +13,37 @@ Two raw types name several kinds, decided by ``event_kind``:
 - ``bounce``: ``type`` "bounce" (or none) is a hard bounce, "blocked" a block;
 - ``dropped``: SendGrid refused to send; the ``reason`` decides (see ``DROP_REASONS``).
 
-SendGrid documents that an asynchronous bounce carries no ``sg_message_id``: such a bounce
-names no message and becomes a known notice instead of failing the whole batch. The
-signature is checked by ``adapters.verification.sendgrid``.
+SendGrid documents that an asynchronous bounce carries no ``sg_message_id``, nor does an
+unsubscribe from its legacy newsletter tool: such an event names no message and becomes a
+known notice. Any other event that cannot be read is set aside as ``Rejected`` on its own,
+and the rest of the batch is read; only a body that is not a JSON array as a whole is
+refused. The signature is checked by ``adapters.verification.sendgrid``.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError
 
 from adapters.providers.correlation import CORRELATION_KEYS, correlation
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice, Parsed, unknown_type
-from adapters.providers.timestamps import from_epoch
-from adapters.providers.validation import validate_body
+from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
+from adapters.providers.timestamps import from_epoch_either
+from adapters.providers.validation import body_error, event_error
 from domain.errors import InvalidObservationError
-from domain.kinds import EventKind
+from domain.kinds import MACHINE_OPEN, EventKind
 from domain.values import Observation
 
 NAME = "sendgrid"
 
 MAPPING: dict[str, EventKind | None] = {
-    "processed": EventKind.QUEUED,
+    # SendGrid accepted the send: a provider's acceptance is "sent" ("queued" is for a
+    # registration alone).
+    "processed": EventKind.SENT,
     # The usual kind; event_kind() decides each drop by its reason.
     "dropped": EventKind.BLOCKED,
     "delivered": EventKind.DELIVERED,
@@ -110,7 +117,8 @@ class SendGridEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event: str
-    # Epoch seconds; documented as a string in one place, so numeric text is accepted too.
+    # Epoch seconds, or milliseconds for Marketing Campaigns events; documented as a string in
+    # one place, so numeric text is accepted too.
     timestamp: Annotated[float, BeforeValidator(_epoch)]
     email: str | None = None
     sg_message_id: str | None = None
@@ -128,6 +136,8 @@ class SendGridEvent(BaseModel):
     sg_machine_open: bool | None = None
     tls: bool | None = None
     asm_group_id: int | None = None
+    # Set by SendGrid's legacy newsletter tool, whose unsubscribes name no message.
+    newsletter: Any = None
     # The flattened custom args that name our correlation ids (CORRELATION_KEYS).
     tenant: Any = None
     dossier_id: Any = None
@@ -143,6 +153,7 @@ class SendGridEvent(BaseModel):
 
 
 _BODY: TypeAdapter[list[SendGridEvent]] = TypeAdapter(list[SendGridEvent])
+_ELEMENTS: TypeAdapter[list[Any]] = TypeAdapter(list[Any])
 
 _CORRELATION_FIELDS = tuple(CORRELATION_KEYS)
 _correlation_values = attrgetter(*_CORRELATION_FIELDS)
@@ -150,74 +161,130 @@ _UNKNOWN: Any = object()
 
 
 def parse(body: bytes) -> Parsed:
-    """The observations and notices of one Event Webhook body, exactly as SendGrid posts it."""
-    events = validate_body(NAME, _BODY, body, batch=True)
+    """The observations and notices of one Event Webhook body, exactly as SendGrid posts it,
+    and the events of it that cannot be read.
+
+    Raises BodyError only when the body is not a JSON array as a whole.
+    """
+    try:
+        events = _BODY.validate_json(body)
+    except ValidationError as error:
+        # Nearly every body validates whole; only one that does not is read event by event.
+        return _parse_each(body, error)
+    return _read(body, enumerate(events), [])
+
+
+def _parse_each(body: bytes, error: ValidationError) -> Parsed:
+    """A body whose array holds an event the model refuses: each event validated alone."""
+    if any(not problem["loc"] for problem in error.errors(include_url=False)):
+        raise body_error(NAME, error, batch=True) from None
+    elements = _ELEMENTS.validate_json(body)
+    valid: list[tuple[int, SendGridEvent]] = []
+    rejected: list[Rejected] = []
+    for index, element in enumerate(elements):
+        try:
+            valid.append((index, SendGridEvent.model_validate(element)))
+        except ValidationError as refused:
+            problem = event_error(NAME, refused, index)
+            rejected.append(rejection(index, element, problem))
+    return _read(body, valid, rejected, elements)
+
+
+def _read(
+    body: bytes,
+    events: Iterable[tuple[int, SendGridEvent]],
+    rejected: list[Rejected],
+    elements: list[Any] | None = None,
+) -> Parsed:
+    """The observations and notices of validated events; one that cannot be read is rejected."""
     observations: list[Observation] = []
     notices: list[Notice] = []
     add_observation = observations.append
     add_notice = notices.append
     # The events of one body mostly repeat the same custom args: their metadata is read once.
     metadata_by_args: dict[tuple[Any, ...], dict[str, str]] = {}
-    mapping = MAPPING
-    for index, event in enumerate(events):
-        raw_type = event.event
-        usual = mapping.get(raw_type, _UNKNOWN)
-        if usual is _UNKNOWN:
-            add_notice(unknown_type(index, raw_type, NAME))
-            continue
-        if usual is None:
-            add_notice(not_delivery_fact(index, event))
-            continue
-        message_id = event.sg_message_id
-        if raw_type == "bounce":
-            if not (message_id or "").strip():
-                add_notice(asynchronous_bounce(index, event))
-                continue
-            kind = EventKind.BLOCKED if event.type == BLOCKED_TYPE else EventKind.HARD_BOUNCE
-        elif raw_type == "dropped":
-            kind = DROP_REASONS.get((event.reason or "").strip().lower(), EventKind.BLOCKED)
-        else:
-            kind = usual
-        if message_id is None or not message_id.strip():
-            raise BodyError(
-                NAME, index, "sg_message_id", "missing; every message event carries one"
-            )
-        recipient = event.email
-        if recipient is None:
-            raise BodyError(
-                NAME, index, "email", "missing; every message event names its recipient"
-            )
-        occurred_at = from_epoch(event.timestamp, NAME, index, "timestamp")
-        facts = details_of(event)
-        if event.custom_args is None and event.unique_args is None:
-            values = _correlation_values(event)
-            try:
-                metadata = metadata_by_args[values]
-            except KeyError:
-                metadata = metadata_of(event)
-                if all(value is None or type(value) is str for value in values):
-                    metadata_by_args[values] = metadata
-            except TypeError:  # an unhashable custom arg: read as it is
-                metadata = metadata_of(event)
-        else:
-            metadata = metadata_of(event)
+    for index, event in events:
         try:
-            observation = Observation(
-                provider=NAME,
-                provider_message_id=message_id,
-                recipient=recipient,
-                kind=kind,
-                occurred_at=occurred_at,
-                event_id=event.sg_event_id,
-                raw_type=raw_type,
-                details=facts,
-                metadata=metadata,
-            )
-        except InvalidObservationError as refused:
-            add_notice(refusal(index, event, kind, facts, refused))
+            found = _event(index, event, metadata_by_args)
+        except BodyError as problem:
+            if elements is None:
+                elements = _ELEMENTS.validate_json(body)
+            rejected.append(rejection(index, elements[index], problem))
             continue
-        add_observation(observation)
-    return Parsed(observations=observations, notices=notices)
+        if isinstance(found, Notice):
+            add_notice(found)
+        else:
+            add_observation(found)
+    rejected.sort(key=attrgetter("index"))
+    return Parsed(observations=observations, notices=notices, rejected=rejected)
+
+
+def _event(
+    index: int, event: SendGridEvent, metadata_by_args: dict[tuple[Any, ...], dict[str, str]]
+) -> Observation | Notice:
+    """The observation or notice of one event; BodyError when it cannot be read."""
+    raw_type = event.event
+    usual = MAPPING.get(raw_type, _UNKNOWN)
+    if usual is _UNKNOWN:
+        return unknown_type(index, raw_type, NAME)
+    if usual is None:
+        return not_delivery_fact(index, event)
+    message_id = event.sg_message_id
+    if message_id is None or not message_id.strip():
+        if raw_type == "bounce":
+            return asynchronous_bounce(index, event)
+        if raw_type == "unsubscribe" and event.newsletter is not None:
+            return legacy_newsletter_unsubscribe(index, event)
+        raise BodyError(NAME, index, "sg_message_id", "missing; every message event carries one")
+    kind = event_kind(event, usual)
+    recipient = event.email
+    if recipient is None:
+        raise BodyError(NAME, index, "email", "missing; every message event names its recipient")
+    occurred_at = from_epoch_either(event.timestamp, NAME, index, "timestamp")
+    facts = details_of(event)
+    try:
+        return Observation(
+            provider=NAME,
+            provider_message_id=message_id,
+            recipient=recipient,
+            kind=kind,
+            occurred_at=occurred_at,
+            event_id=event.sg_event_id,
+            raw_type=raw_type,
+            details=facts,
+            metadata=_metadata(event, metadata_by_args),
+        )
+    except InvalidObservationError as refused:
+        return refusal(index, event, kind, facts, refused)
+
+
+def _metadata(
+    event: SendGridEvent, metadata_by_args: dict[tuple[Any, ...], dict[str, str]]
+) -> dict[str, str]:
+    """``metadata_of(event)``, read once for the custom args a body's events repeat."""
+    if event.custom_args is not None or event.unique_args is not None:
+        return metadata_of(event)
+    values = _correlation_values(event)
+    try:
+        return metadata_by_args[values]
+    except KeyError:
+        metadata = metadata_of(event)
+        if all(value is None or type(value) is str for value in values):
+            metadata_by_args[values] = metadata
+        return metadata
+    except TypeError:  # an unhashable custom arg: read as it is
+        return metadata_of(event)
+
+
+def rejection(index: int, element: Any, problem: BodyError) -> Rejected:
+    """One event set aside: its reason, and itself alone as a body SendGrid could have posted."""
+    raw_type = element.get("event") if isinstance(element, dict) else None
+    return Rejected(
+        index=index,
+        reason=str(problem),
+        data=json.dumps([element], ensure_ascii=False).encode(),
+        raw_type=raw_type if isinstance(raw_type, str) else None,
+    )
 
 
 def event_kind(event: SendGridEvent, usual: EventKind) -> EventKind:
@@ -292,9 +359,9 @@ def details_of(event: SendGridEvent) -> dict[str, Any]:
     ip = event.ip
     if ip:
         found["ip" if engagement else "sending_ip"] = ip
-    value = event.sg_machine_open
-    if value is not None:
-        found["machine_open"] = value
+    if event.sg_machine_open:
+        # SendGrid's flag for an open a machine made (Apple Mail Privacy Protection).
+        found[MACHINE_OPEN] = True
     category = event.category
     if category is not None:
         tags = tags_of(category)
@@ -352,9 +419,27 @@ def not_delivery_fact(index: int, event: SendGridEvent) -> Notice:
 
 def asynchronous_bounce(index: int, event: SendGridEvent) -> Notice:
     """The known notice of a bounce without ``sg_message_id``, which names no message."""
-    from_epoch(event.timestamp, NAME, index, "timestamp")
+    from_epoch_either(event.timestamp, NAME, index, "timestamp")
     reason = (
         "SendGrid asynchronous bounce without sg_message_id: it names no message, "
         "so it is not recorded"
     )
     return Notice(index, event.event, reason, known=True, details=details_of(event))
+
+
+def legacy_newsletter_unsubscribe(index: int, event: SendGridEvent) -> Notice:
+    """The known notice of an unsubscribe from SendGrid's legacy newsletter tool.
+
+    SendGrid documents it with a ``newsletter`` object and no ``sg_message_id``: it names a
+    newsletter send, not a message, so there is nothing of ours to record it on.
+    """
+    from_epoch_either(event.timestamp, NAME, index, "timestamp")
+    reason = (
+        "SendGrid legacy newsletter unsubscribe without sg_message_id: it names no message, "
+        "so it is not recorded"
+    )
+    facts: dict[str, Any] = {}
+    tags = tags_of(event.category)
+    if tags is not None:
+        facts["tags"] = tags
+    return Notice(index, event.event, reason, known=True, details=facts)

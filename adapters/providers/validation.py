@@ -43,6 +43,15 @@ def body_error(provider: str, error: ValidationError, *, batch: bool) -> BodyErr
     return BodyError(provider, index, field, str(first["msg"]))
 
 
+def event_error(provider: str, error: ValidationError, index: int) -> BodyError:
+    """The first problem pydantic found in event ``index`` of a batch, validated on its own."""
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    if first["type"] in {"model_type", "dict_type", "model_attributes_type"} and field is None:
+        return BodyError(provider, index, None, "expected a JSON object")
+    return BodyError(provider, index, field, str(first["msg"]))
+
+
 def validate_fast(provider: str, schema: Schema[T], body: bytes | str, *, batch: bool) -> T:
     """``body`` validated into ``schema``'s TypedDicts (the fast path every body takes).
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from adapters.providers import brevo
 from adapters.providers.errors import BodyError
-from domain.kinds import EventKind
+from adapters.providers.parsed import Rejected
+from domain.kinds import MACHINE_OPEN, EventKind
 from domain.message import Message
 from domain.values import Observation
 from tests.conftest import TENANT
@@ -146,6 +147,7 @@ EXPECTED: dict[str, tuple[EventKind, datetime, dict[str, Any]]] = {
         {
             "user_agent": "Mozilla/5.0",
             "proxy_open": True,
+            MACHINE_OPEN: True,
             "sending_ip": "198.51.100.23",
             "tags": TAGS,
             "subject": SUBJECT,
@@ -159,6 +161,7 @@ EXPECTED: dict[str, tuple[EventKind, datetime, dict[str, Any]]] = {
         {
             "user_agent": "Mozilla/5.0",
             "proxy_open": True,
+            MACHINE_OPEN: True,
             "sending_ip": "198.51.100.23",
             "tags": TAGS,
             "subject": SUBJECT,
@@ -453,6 +456,24 @@ def assert_body_error(
     return error
 
 
+def assert_rejected(raw: bytes, index: int, field: str | None, *, says: str = "") -> Rejected:
+    """The event ``index`` of ``raw`` is set aside with its reason; every other one is read."""
+    parsed = brevo.parse(raw)
+    [rejected] = parsed.rejected
+    assert rejected.index == index
+    assert rejected.reason.startswith(f"brevo event {index}")
+    if field is not None:
+        assert f"field '{field}'" in rejected.reason
+    assert says in rejected.reason
+    document = json.loads(raw)
+    if isinstance(document, list):
+        assert json.loads(rejected.data) == [document[index]]
+        assert len(parsed.observations) + len(parsed.notices) == len(document) - 1
+    else:
+        assert rejected.data == raw
+    return rejected
+
+
 def test_invalid_json_is_refused() -> None:
     assert_body_error(b'{"event": "delivered", ', None, None, says="not valid JSON")
 
@@ -462,34 +483,39 @@ def test_non_utf8_bytes_are_refused() -> None:
     assert_body_error(raw, None, None, says="not valid JSON")
 
 
+@pytest.mark.parametrize("raw", [b'"delivered"', b"42", b"null"])
+def test_a_body_neither_an_event_nor_an_array_is_refused(raw: bytes) -> None:
+    assert_body_error(raw, 0, None, says="expected a JSON object")
+
+
 @pytest.mark.parametrize(
     ("raw", "index", "field", "says"),
     [
-        (b'"delivered"', 0, None, "expected a JSON object"),
-        (b"42", 0, None, "expected a JSON object"),
         (b"{}", 0, "event", "required"),
         (b'{"event": 5}', 0, "event", "string"),
-        (b'[{"event": "spam"}, [1]]', 1, None, "expected a JSON object"),
+        (b'[{"event": "list_addition"}, [1]]', 1, None, "expected a JSON object"),
         (b'{"event": "delivered", "tags": "vip"}', 0, "tags", "valid array"),
         (b'{"event": "delivered", "message-id": 17}', 0, "message-id", "string"),
     ],
 )
-def test_wrong_shapes_are_refused(raw: bytes, index: int, field: str | None, says: str) -> None:
-    assert_body_error(raw, index, field, says=says)
+def test_an_event_of_the_wrong_shape_is_set_aside(
+    raw: bytes, index: int, field: str | None, says: str
+) -> None:
+    assert_rejected(raw, index, field, says=says)
 
 
-def test_a_missing_message_id_is_refused_with_its_index() -> None:
+def test_a_missing_message_id_is_set_aside_with_its_index() -> None:
     without = {key: value for key, value in event_of("delivered").items() if key != "message-id"}
-    assert_body_error(encode(without), 0, "message-id", says="missing")
+    assert_rejected(encode(without), 0, "message-id", says="missing")
     batch = [event_of("request"), event_of("delivered"), without]
-    assert_body_error(encode(batch), 2, "message-id", says="missing")
-    assert_body_error(encode({**event_of("delivered"), "message-id": "  "}), 0, "message-id")
+    assert_rejected(encode(batch), 2, "message-id", says="missing")
+    assert_rejected(encode({**event_of("delivered"), "message-id": "  "}), 0, "message-id")
 
 
-def test_a_missing_or_invalid_recipient_is_refused() -> None:
+def test_a_missing_or_invalid_recipient_is_set_aside() -> None:
     without = {key: value for key, value in event_of("click").items() if key != "email"}
-    assert_body_error(encode(without), 0, "email", says="missing")
-    assert_body_error(encode({**event_of("click"), "email": ""}), 0, "recipient")
+    assert_rejected(encode(without), 0, "email", says="missing")
+    assert_rejected(encode({**event_of("click"), "email": ""}), 0, "recipient")
 
 
 @pytest.mark.parametrize(
@@ -498,31 +524,51 @@ def test_a_missing_or_invalid_recipient_is_refused() -> None:
         ({"ts_event": "2026-11-23 10:25:12"}, "ts_event", "valid number"),
         ({"ts_event": True}, "ts_event", "valid number"),
         ({"ts_event": -1}, "ts_event", "epoch seconds"),
-        ({"ts_event": 1795425912000}, "ts_event", "epoch seconds"),
+        ({"ts_event": 10**17}, "ts_event", "epoch milliseconds"),
         ({"ts_event": None, "ts_epoch": "soon"}, "ts_epoch", "valid number"),
     ],
 )
-def test_an_unparseable_timestamp_is_refused(
+def test_an_unparseable_timestamp_is_set_aside(
     changes: dict[str, Any], field: str, says: str
 ) -> None:
     event = {**event_of("delivered"), **changes}
     batch = [event_of("request"), event]
-    assert_body_error(encode(batch), 1, field, says=says)
+    assert_rejected(encode(batch), 1, field, says=says)
 
 
-def test_a_missing_timestamp_is_refused() -> None:
+def test_a_missing_timestamp_is_set_aside() -> None:
     event = {
         key: value
         for key, value in event_of("request").items()
-        if key not in {"ts_event", "ts_epoch"}
+        if key not in set(brevo.TIME_FIELDS)
     }
-    assert_body_error(encode(event), 0, "ts_event", says="missing")
+    assert_rejected(encode(event), 0, "ts_event", says="missing")
 
 
-def test_a_bad_event_anywhere_refuses_the_whole_body() -> None:
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        ({"ts_event": 1795425912, "ts_epoch": 1, "s_epoch": 2, "ts": 3}, "09:25:12"),
+        ({"ts_epoch": 1795425912000, "s_epoch": 2, "ts": 3}, "09:25:12"),
+        ({"ts_epoch": 1795425912, "ts": 3}, "09:25:12"),
+        ({"s_epoch": 1795425912000, "ts": 3}, "09:25:12"),
+        ({"ts": 1795425912}, "09:25:12"),
+    ],
+)
+def test_the_time_is_the_first_time_field_an_event_carries(
+    times: dict[str, int], expected: str
+) -> None:
+    event = {k: v for k, v in event_of("proxy_open").items() if k not in set(brevo.TIME_FIELDS)}
+    assert only(encode({**event, **times})).occurred_at == at(expected)
+
+
+def test_a_bad_event_anywhere_is_set_aside_and_the_rest_is_read() -> None:
     batch = [event_of(name) for name in DELIVERY_FIXTURES]
     batch.append({**event_of("delivered"), "ts_event": "yesterday"})
-    assert_body_error(encode(batch), len(DELIVERY_FIXTURES), "ts_event")
+    rejected = assert_rejected(encode(batch), len(DELIVERY_FIXTURES), "ts_event")
+    assert rejected.raw_type == "delivered"
+    good = brevo.parse(encode(batch[:-1])).observations
+    assert brevo.parse(encode(batch)).observations == good
 
 
 ONE_MESSAGE = [only(name) for name in DELIVERY_FIXTURES]

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from adapters.providers import sendgrid
 from adapters.providers.errors import BodyError
+from adapters.providers.parsed import Rejected
 from adapters.providers.sendgrid import MAPPING, NOT_DELIVERY_FACTS, parse, smtp_code
-from domain.kinds import EventKind
+from domain.kinds import MACHINE_OPEN, EventKind
 from domain.message import Message
 from domain.values import Observation
 from tests.conftest import TENANT
@@ -45,7 +46,7 @@ class Expected:
 
 EXPECTED: dict[str, Expected] = {
     "processed": Expected(
-        EventKind.QUEUED,
+        EventKind.SENT,
         "alex@example.com",
         at(9, 0, 2),
         "rbtnWrG1DVDGGGFHFyun0A==",
@@ -84,7 +85,7 @@ EXPECTED: dict[str, Expected] = {
         {
             "user_agent": "Mozilla/5.0",
             "ip": "192.0.2.44",
-            "machine_open": True,
+            MACHINE_OPEN: True,
             "tags": ["invoice"],
         },
     ),
@@ -274,7 +275,7 @@ def test_one_body_carries_several_messages_in_body_order() -> None:
     )
     parsed = parse(body_)
     assert [(o.provider_message_id, o.recipient, o.kind) for o in parsed.observations] == [
-        (MESSAGE_ID, "alex@example.com", EventKind.QUEUED),
+        (MESSAGE_ID, "alex@example.com", EventKind.SENT),
         ("Zq9xW2vLTkeYc0nB7mHd4A", "bo@example.com", EventKind.DELIVERED),
         (MESSAGE_ID, "sam@example.org", EventKind.HARD_BOUNCE),
         (MESSAGE_ID, "alex@example.com", EventKind.DELIVERED),
@@ -386,7 +387,7 @@ def test_details_read_the_fields_sendgrid_sends_in_several_shapes() -> None:
     both = an_event(event="deferred", response="451 4.3.0 busy", reason="try later", tls="1")
     parsed = parse(raw(human_open, deferral, both))
     assert [dict(o.details) for o in parsed.observations] == [
-        {"ip": "192.0.2.9", "machine_open": False},
+        {"ip": "192.0.2.9"},
         {
             "smtp_code": 421,
             "diagnostic": "421 4.4.2 timeout",
@@ -422,9 +423,13 @@ def test_the_smtp_code_is_read_only_from_the_start_of_a_reply(
         (1795424475, at(9, 1, 15)),
         ("1795424475", at(9, 1, 15)),
         (1795424475.25, datetime(2026, 11, 23, 9, 1, 15, 250000, tzinfo=UTC)),
+        # Marketing Campaigns events give milliseconds: 10^11 or more is milliseconds.
+        (1795424475000, at(9, 1, 15)),
+        (1795424475250.0, datetime(2026, 11, 23, 9, 1, 15, 250000, tzinfo=UTC)),
+        ("1795424475000", at(9, 1, 15)),
     ],
 )
-def test_timestamps_are_epoch_seconds_as_numbers_or_numeric_text(
+def test_timestamps_are_epoch_seconds_or_milliseconds_as_numbers_or_numeric_text(
     timestamp: object, expected: datetime
 ) -> None:
     [observation] = parse(raw(an_event(timestamp=timestamp))).observations
@@ -470,26 +475,45 @@ def test_non_utf8_bytes_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
+    "body_",
+    [b'{"event": "delivered"}', b'"delivered"', b"null", b"17"],
+)
+def test_a_body_that_is_no_array_is_refused_whole(body_: bytes) -> None:
+    error = error_of(body_)
+    assert error.index is None
+    assert "expected a JSON array of events" in str(error)
+
+
+def rejected_of(body_: bytes) -> Rejected:
+    """The one event of ``body_`` set aside; every other event is read."""
+    parsed = parse(body_)
+    [rejected] = parsed.rejected
+    events = json.loads(body_)
+    read = len(parsed.observations) + len(parsed.notices)
+    assert read + len(parsed.rejected) == len(events)
+    assert json.loads(rejected.data) == [events[rejected.index]]
+    assert rejected.reason.startswith(f"sendgrid event {rejected.index}")
+    return rejected
+
+
+@pytest.mark.parametrize(
     ("body_", "index", "field", "words"),
     [
-        (b'{"event": "delivered"}', None, None, "expected a JSON array of events"),
         (b"[1]", 0, None, "expected a JSON object"),
         (raw(an_event(), an_event(event=None)), 1, "event", "Field required"),
         (raw(an_event(), an_event(timestamp=None)), 1, "timestamp", "Field required"),
         (raw(an_event(email=["alex@example.com"])), 0, "email", "valid string"),
-        (raw(an_event(attempt="fifth")), 0, "attempt", "valid integer"),
+        (raw(an_event(attempt="fifth"), an_event()), 0, "attempt", "valid integer"),
     ],
 )
-def test_a_body_of_the_wrong_shape_is_refused(
-    body_: bytes, index: int | None, field: str | None, words: str
+def test_an_event_of_the_wrong_shape_is_set_aside_alone(
+    body_: bytes, index: int, field: str | None, words: str
 ) -> None:
-    error = error_of(body_)
-    assert (error.index, error.field) == (index, field)
-    assert words in str(error)
-    if index is not None:
-        assert f"sendgrid event {index}" in str(error)
+    rejected = rejected_of(body_)
+    assert rejected.index == index
+    assert words in rejected.reason
     if field is not None:
-        assert f"field '{field}'" in str(error)
+        assert f"sendgrid event {index}: field '{field}'" in rejected.reason
 
 
 @pytest.mark.parametrize(
@@ -498,21 +522,39 @@ def test_a_body_of_the_wrong_shape_is_refused(
         ({"sg_message_id": None}, "sg_message_id"),
         ({"sg_message_id": "  "}, "sg_message_id"),
         ({"event": "open", "sg_message_id": None}, "sg_message_id"),
+        ({"event": "unsubscribe", "sg_message_id": None}, "sg_message_id"),
         ({"email": None}, "email"),
         ({"email": "alex at example.com"}, "email"),
         ({"timestamp": "yesterday"}, "timestamp"),
         ({"timestamp": True}, "timestamp"),
-        ({"timestamp": 1795424475000}, "timestamp"),
+        ({"timestamp": 10**17}, "timestamp"),
         ({"timestamp": -1}, "timestamp"),
     ],
 )
-def test_a_bad_event_refuses_the_whole_body_naming_index_and_field(
+def test_a_bad_event_is_set_aside_naming_index_and_field_and_the_rest_is_read(
     override: dict[str, Any], field: str
 ) -> None:
-    error = error_of(raw(an_event(), an_event(**override)))
-    assert error.index == 1
-    assert error.field == field
-    assert f"sendgrid event 1: field '{field}'" in str(error)
+    bad = an_event(**override)
+    rejected = rejected_of(raw(an_event(), bad))
+    assert rejected.index == 1
+    assert rejected.raw_type == bad["event"]
+    assert f"sendgrid event 1: field '{field}'" in rejected.reason
+
+
+def test_a_batch_of_real_events_with_one_odd_one_reads_every_good_one() -> None:
+    good = [event for name in sorted(EXPECTED) for event in events_of(name)]
+    odd = {**good[0], "timestamp": "yesterday", "sg_event_id": "odd-one"}
+    body_ = raw(*good[:3], odd, *good[3:])
+    parsed = parse(body_)
+    assert [o.event_id for o in parsed.observations] == [
+        o.event_id for o in parse(raw(*good)).observations
+    ]
+    [rejected] = parsed.rejected
+    assert rejected.index == 3
+    assert "sendgrid event 3: field 'timestamp'" in rejected.reason
+    assert json.loads(rejected.data) == [odd]
+    # Replayed alone, the set-aside event is refused again for the same reason.
+    assert parse(rejected.data).rejected[0].reason == rejected.reason.replace("event 3", "event 0")
 
 
 def test_an_empty_batch_is_nothing() -> None:

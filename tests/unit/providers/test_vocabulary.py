@@ -18,7 +18,7 @@ SHARED = frozenset(DetailValues.__annotations__)
 
 PROVIDER_EXTRAS = {
     "brevo": {"template_id"},
-    "mailgun": {"client_type"},
+    "mailgun": {"bot", "client_type"},
     "postmark": {
         "can_activate",
         "click_location",
