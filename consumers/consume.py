@@ -26,6 +26,7 @@ from adapters.kafka.topics import ensure_topics
 from adapters.kafka.undecodable import fix_for, locate_undecodable
 from adapters.settings import variable
 from adapters.storage.database import Database, open_ledger
+from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
 from adapters.storage.seen_tokens import SeenTokens
 from consumers.consumer import (
@@ -193,6 +194,8 @@ def _consume(
         if settings.views if settings.views is not None else not database.is_postgres:
             read_side = patience.call("open the views", lambda: open_read_side(database, ledger))
             resources.callback(read_side.close)
+        quarantine = patience.call("open the quarantine", lambda: Quarantine(database))
+        resources.callback(quarantine.close)
         dead_letters = Publisher(kafka, client_id="mailledger-dead-letters")
         resources.callback(dead_letters.close)
         source = _kafka_consumer(kafka, settings)
@@ -205,6 +208,7 @@ def _consume(
             patience,
             views=read_side,
             verifiers=verifiers,
+            quarantine=quarantine,
         )
         source.subscribe(list(kafka.input_topics), listener=_Rebalance(loop))
         log.info(

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.publisher import PublishError
 from adapters.kafka.records import Record
 from adapters.kafka.undecodable import is_record_error
+from adapters.storage.quarantine import SetAside
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import RETRY_SECONDS, DatabasePatience
 from consumers.positions import tracking_name
@@ -84,6 +86,12 @@ class RecordSource(Protocol):
     def position(self, partition: TopicPartition) -> int: ...
 
 
+class QuarantineSink(Protocol):
+    """Where events that could not be read go; keeping one twice keeps it once."""
+
+    def add(self, events: Sequence[SetAside], at: datetime) -> list[str]: ...
+
+
 class DeadLetterSink(Protocol):
     """Where records that cannot be used go: returns once every one is acknowledged."""
 
@@ -108,6 +116,7 @@ class Totals:
     sends: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    quarantined: int = 0
     batches: int = 0
 
 
@@ -125,6 +134,7 @@ class ConsumerLoop:
         *,
         views: Views | None = None,
         verifiers: Verifiers | None = None,
+        quarantine: QuarantineSink,
     ) -> None:
         self.source = source
         self.ledger = ledger
@@ -134,6 +144,7 @@ class ConsumerLoop:
         self.patience = patience
         self.views = views
         self.verifiers = verifiers
+        self.quarantine = quarantine
         self.totals = Totals()
         self._views_behind = False
         self._idle_since = time.monotonic()
@@ -212,6 +223,13 @@ class ConsumerLoop:
             events = decode_events(records, self.verifiers, self.settings.default_tenant)
             pending, poison = [], events.poison
             batch = Batch(observations=events.observations)
+            if events.set_aside:
+                # Kept before the position that passes them is saved, as dead letters are.
+                set_aside = events.set_aside
+                self.patience.call(
+                    "quarantine events", lambda: self.quarantine.add(set_aside, utc_now())
+                )
+                self.totals.quarantined += len(set_aside)
         refused: Sequence[Poison] = poison
         try:
             while True:

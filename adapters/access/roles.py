@@ -25,6 +25,8 @@ class Permission(StrEnum):
     """Provider webhooks and registrations of sends."""
     MANAGE_KEYS = "manage_keys"
     """Issuing, listing and revoking the tenant's keys."""
+    MANAGE_QUARANTINE = "manage_quarantine"
+    """Seeing the tenant's provider events that could not be read, and replaying them."""
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -17,7 +17,16 @@ from adapters.api.follower import Follower
 from adapters.api.models import Health, KeyRequest
 from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
-from adapters.api.routes import dossiers, history, keys, messages, registrations, stats, webhooks
+from adapters.api.routes import (
+    dossiers,
+    history,
+    keys,
+    messages,
+    quarantine,
+    registrations,
+    stats,
+    webhooks,
+)
 from adapters.intake.registrations import RegistrationIn
 
 DESCRIPTION = """\
@@ -76,7 +85,8 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         """No key needed: for load balancers and probes."""
         return Health()
 
-    for module in (messages, registrations, history, dossiers, stats, webhooks, keys):
+    routes = (messages, registrations, history, dossiers, stats, webhooks, keys, quarantine)
+    for module in routes:
         app.include_router(module.router, dependencies=strict_query)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

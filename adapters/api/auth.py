@@ -138,3 +138,5 @@ WebhookIngester = Annotated[ApiKey, Depends(requires(Permission.INGEST, basic=Tr
 """The caller's key, Bearer or Basic, allowed provider webhooks."""
 KeyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_KEYS))]
 """The caller's key, allowed to list, issue and revoke its tenant's keys."""
+QuarantineManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_QUARANTINE))]
+"""The caller's key, allowed to see and replay its tenant's quarantined events."""

@@ -15,6 +15,7 @@ from adapters.api.recent_keys import RecentKeys
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
 from adapters.storage.database import Database, open_ledger
+from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
 from adapters.storage.seen_tokens import SeenTokens
 from adapters.verification.registry import Verifier, configured_verifiers
@@ -30,6 +31,8 @@ class ApiContext:
     ledger: Ledger
     keys: KeyStore
     read_side: ReadSide
+    quarantine: Quarantine
+    """Provider events that could not be read, kept for an admin to see and replay."""
     verification: Mapping[str, str]
     """The webhook verifiers' settings, by variable name (see ``Settings.verification``)."""
     verifiers: dict[str, Verifier]
@@ -66,6 +69,8 @@ def open_context(
         resources.callback(keys.close)
         read_side = open_read_side(database, ledger)
         resources.callback(read_side.close)
+        quarantine = Quarantine(database)
+        resources.callback(quarantine.close)
         if "mailgun" in verifiers:
             seen = SeenTokens(database)
             resources.callback(seen.close)
@@ -79,6 +84,7 @@ def open_context(
             ledger=ledger,
             keys=keys,
             read_side=read_side,
+            quarantine=quarantine,
             verification=verification,
             verifiers=verifiers,
             kafka=kafka,

@@ -234,6 +234,11 @@ class WebhookRecorded(BaseModel):
     recorded: int = Field(description="Observations that were new.")
     duplicates: int = Field(description="Observations already stored (provider retries).")
     skipped: int = Field(description="Events that record nothing (see docs/providers.md).")
+    quarantined: int = Field(
+        default=0,
+        description="Events that could not be read, kept for an admin to see and replay "
+        "(GET /v1/quarantine); the rest of the body was recorded.",
+    )
 
 
 class WebhookAccepted(BaseModel):

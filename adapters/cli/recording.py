@@ -9,13 +9,21 @@ import click
 import structlog
 
 from adapters.cli.presenters import dumps
-from adapters.cli.support import header_option, read_side_of, settings_of, source_name, user_errors
+from adapters.cli.support import (
+    database_of,
+    header_option,
+    read_side_of,
+    settings_of,
+    source_name,
+    user_errors,
+)
 from adapters.cli.tenancy import receiving_tenant, tenant_option
 from adapters.intake.bodies import Body, read_bodies
 from adapters.intake.input_errors import read_all, read_json_lines
 from adapters.intake.recording import Batch, record_batch
 from adapters.intake.registrations import RegistrationIn
 from adapters.providers.registry import PROVIDER_NAMES
+from adapters.storage.quarantine import Quarantine
 from adapters.verification.registry import verifier_for
 from domain.values import utc_now
 
@@ -95,6 +103,9 @@ def ingest(
         read = read_bodies(provider, bodies, verifier)
     with read_side_of(ctx) as side:
         results = record_batch(side.ledger, Batch(observations=read.observations), views=side)
+        if read.set_aside:
+            with Quarantine(database_of(ctx)) as quarantine:
+                quarantine.add(read.set_aside, utc_now())
     for observation, result in zip(read.observations, results, strict=True):
         click.echo(
             dumps(
@@ -114,4 +125,5 @@ def ingest(
         observations=len(read.observations),
         duplicates=sum(r.duplicate for r in results),
         skipped=len(read.notices),
+        quarantined=len(read.set_aside),
     )

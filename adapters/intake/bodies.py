@@ -2,11 +2,13 @@
 
 The CLI's ``ingest`` uses it on files; it is made for the Kafka consumer and the webhook
 endpoint to use on what they receive too. Every body is checked before anything is
-recorded, so a bad one stops the input whole.
+recorded, so a body that is not its provider's format stops the input whole; one event of a
+body that cannot be read is set aside for the quarantine, and the rest of the body is read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,8 +16,9 @@ from datetime import datetime
 import structlog
 
 from adapters.providers.errors import BodyError
-from adapters.providers.parsed import Notice, Parsed
+from adapters.providers.parsed import Notice, Parsed, Rejected
 from adapters.providers.registry import parser_for
+from adapters.storage.quarantine import SetAside
 from adapters.verification.errors import AuthenticityError
 from adapters.verification.registry import Verifier
 from adapters.verification.request import WebhookRequest
@@ -52,6 +55,8 @@ class Bodies:
 
     observations: list[Observation] = field(default_factory=list)
     notices: list[tuple[str, Notice]] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    """Events that could not be read, for the quarantine; the rest of their bodies is here."""
 
 
 def read_body(provider: str, body: Body, verifier: Verifier | None = None) -> Parsed:
@@ -97,4 +102,37 @@ def read_bodies(provider: str, bodies: Iterable[Body], verifier: Verifier | None
                 reason=notice.reason,
                 **({"details": notice.details} if notice.details else {}),
             )
+        for rejected in parsed.rejected:
+            result.set_aside.append(set_aside_of(provider, body, rejected))
+            # The reason may quote a field's value, an address among them: never in a log.
+            log.warning(
+                "event.quarantined",
+                provider=provider,
+                source=body.source,
+                index=rejected.index,
+                raw_type=rejected.raw_type,
+                reason=redacted(rejected.reason),
+            )
     return result
+
+
+def set_aside_of(provider: str, body: Body, rejected: Rejected) -> SetAside:
+    """What the quarantine keeps of an event of ``body`` that could not be read."""
+    return SetAside(
+        tenant=body.tenant,
+        provider=provider,
+        source=body.source,
+        index=rejected.index,
+        reason=rejected.reason,
+        data=rejected.data,
+        received_at=body.received_at,
+        raw_type=rejected.raw_type,
+    )
+
+
+_QUOTED = re.compile(r"""'[^']*@[^']*'|"[^"]*@[^"]*"|\S+@\S+""")
+
+
+def redacted(reason: str) -> str:
+    """The reason with anything that may be an e-mail address replaced."""
+    return _QUOTED.sub("<address>", reason)

@@ -15,6 +15,7 @@ from adapters.intake.bodies import Body, BodyReadError, read_bodies
 from adapters.intake.input_errors import InputError, parse_record
 from adapters.intake.registrations import RegistrationIn
 from adapters.kafka.envelope import Envelope, EnvelopeError
+from adapters.storage.quarantine import SetAside
 from adapters.verification.mailgun import TokenClaims
 from adapters.verification.registry import (
     UnverifiableProviderError,
@@ -40,6 +41,8 @@ class DecodedEvents:
 
     observations: list[Observation] = field(default_factory=list)
     poison: list[Poison] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+    """Events of readable bodies that could not be read themselves, for the quarantine."""
 
 
 @dataclass
@@ -134,6 +137,7 @@ def decode_events(
             decoded.poison.append(Poison(record, str(error)))
             continue
         decoded.observations.extend(read.observations)
+        decoded.set_aside.extend(read.set_aside)
     return decoded
 
 

@@ -8,8 +8,10 @@ are grouped by message, each group a body of its own in the provider's format (t
 array's elements re-encoded, or the generic lines exactly as they were).
 
 The cut uses the body's one parse: every element of an array, and every non-blank generic
-line, yields exactly one observation or one notice (which carries its element's index), so
-the observations fall on the elements without a notice, in order.
+line, yields exactly one observation, one notice or one rejected event (both carry their
+element's index), so the observations fall on the other elements, in order. An element
+that records nothing goes with its neighbour, so that its consumer still logs it, or sets
+it aside in the quarantine.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def split_by_message(provider: str, data: bytes, parsed: Parsed) -> list[Part]:
     message_ids = list(dict.fromkeys(o.message_id for o in parsed.observations))
     if len(message_ids) <= 1:
         only = message_ids[0] if message_ids else None
-        return [Part(only, data, len(parsed.observations) + len(parsed.notices))]
+        return [Part(only, data, _elements(parsed))]
     if provider == GENERIC:
         lines = [line for line in data.splitlines() if line.strip()]
         groups = _grouped(lines, _owners(parsed, len(lines)))
@@ -61,14 +63,19 @@ def split_by_message(provider: str, data: bytes, parsed: Parsed) -> list[Part]:
     return [Part(key, orjson.dumps(group), len(group)) for key, group in groups_of]
 
 
+def _elements(parsed: Parsed) -> int:
+    return len(parsed.observations) + len(parsed.notices) + len(parsed.rejected)
+
+
 def _owners(parsed: Parsed, elements: int) -> list[UUID | None]:
-    """The message of each element; None for one that yields a notice."""
-    if len(parsed.observations) + len(parsed.notices) != elements:
+    """The message of each element; None for one that yields a notice or is rejected."""
+    if _elements(parsed) != elements:
         raise SplitError(
-            f"{elements} elements yielded {len(parsed.observations)} observations and "
-            f"{len(parsed.notices)} notices; each must yield exactly one to be cut"
+            f"{elements} elements yielded {len(parsed.observations)} observations, "
+            f"{len(parsed.notices)} notices and {len(parsed.rejected)} rejected events; each "
+            "must yield exactly one to be cut"
         )
-    noticed = {notice.index for notice in parsed.notices}
+    noticed = {notice.index for notice in parsed.notices} | {r.index for r in parsed.rejected}
     observations = iter(parsed.observations)
     return [
         None if index in noticed else next(observations).message_id for index in range(elements)

@@ -9,15 +9,11 @@ again (a provider's retry) passes and is absorbed as a duplicate.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
-from psycopg.conninfo import make_conninfo
-
 from adapters.storage.database import Database
+from adapters.storage.plain_connection import PlainConnection
 
 TABLE = "seen_signature_tokens"
 _CREATE = (
@@ -36,29 +32,7 @@ class SeenTokens:
     """The tokens of one database; ``claim`` is safe from many threads and processes."""
 
     def __init__(self, database: Database) -> None:
-        self._lock = threading.Lock()
-        self._postgres = database.is_postgres
-        if self._postgres:
-            env = database.env
-            self._connection: Any = psycopg.connect(
-                make_conninfo(
-                    dbname=env["POSTGRES_DBNAME"],
-                    host=env["POSTGRES_HOST"],
-                    port=env["POSTGRES_PORT"],
-                    user=env["POSTGRES_USER"],
-                    password=env["POSTGRES_PASSWORD"],
-                    connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
-                    **_search_path(env.get("POSTGRES_SCHEMA", "").strip()),
-                ),
-                autocommit=True,
-            )
-        else:
-            self._connection = sqlite3.connect(
-                database.env["SQLITE_DBNAME"],
-                check_same_thread=False,
-                isolation_level=None,
-                timeout=30,
-            )
+        self._connection = PlainConnection(database)
         self._execute(_CREATE)
 
     def claim(
@@ -70,7 +44,7 @@ class SeenTokens:
         timestamp check refuses them anyway.
         """
         now_us = _micros(seen_at)
-        with self._lock:
+        with self._connection.lock:
             self._execute(_PRUNE, [now_us - _micros_of(timedelta(seconds=keep_for))])
             self._execute(_CLAIM, [provider, token, body_sha256, now_us])
             rows = self._execute(_OWNER, [provider, token])
@@ -81,16 +55,7 @@ class SeenTokens:
         self._connection.close()
 
     def _execute(self, statement: str, params: list[Any] | None = None) -> list[Any]:
-        text = statement if self._postgres else statement.replace("%s", "?")
-        cursor = self._connection.execute(text, params or [])
-        try:
-            return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            cursor.close()
-
-
-def _search_path(schema: str) -> dict[str, str]:
-    return {"options": f"-c search_path={schema}"} if schema else {}
+        return self._connection.execute(statement, params)
 
 
 def _micros(moment: datetime) -> int:

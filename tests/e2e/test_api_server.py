@@ -36,7 +36,7 @@ def test_a_registration_posted_is_answered_by_every_view_at_once(
     )
 
     assert posted.status_code == 201, posted.text
-    assert bounced.json() == {"recorded": 1, "duplicates": 0, "skipped": 0}
+    assert bounced.json() == {"recorded": 1, "duplicates": 0, "skipped": 0, "quarantined": 0}
     ids = [item["id"] for item in posted.json()["items"]]
     # Every read below comes right after the writes returned, without waiting.
     failed = admin.get("/v1/messages").json()["items"]

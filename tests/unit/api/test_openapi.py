@@ -18,6 +18,9 @@ ROUTES = {
     ("get", "/v1/keys"),
     ("post", "/v1/keys"),
     ("delete", "/v1/keys/{key_id}"),
+    ("get", "/v1/quarantine"),
+    ("get", "/v1/quarantine/{entry_id}"),
+    ("post", "/v1/quarantine/{entry_id}/replay"),
 }
 
 

@@ -78,8 +78,8 @@ def test_a_signed_mailgun_webhook_is_recorded_and_a_retry_is_a_duplicate(api: Ap
     again = api.post("/v1/webhooks/mailgun", key="ingest", content=posted)
 
     assert first.status_code == 200, first.text
-    assert first.json() == {"recorded": 1, "duplicates": 0, "skipped": 0}
-    assert again.json() == {"recorded": 0, "duplicates": 1, "skipped": 0}
+    assert first.json() == {"recorded": 1, "duplicates": 0, "skipped": 0, "quarantined": 0}
+    assert again.json() == {"recorded": 0, "duplicates": 1, "skipped": 0, "quarantined": 0}
 
 
 def test_a_tampered_webhook_is_401_and_nothing_is_recorded(api: Api) -> None:
@@ -131,4 +131,4 @@ def test_events_that_record_nothing_are_counted_as_skipped(api: Api) -> None:
     response = api.post("/v1/webhooks/mailgun", content=json.dumps(body))
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"recorded": 0, "duplicates": 0, "skipped": 1}
+    assert response.json() == {"recorded": 0, "duplicates": 0, "skipped": 1, "quarantined": 0}

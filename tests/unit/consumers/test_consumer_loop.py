@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,17 @@ from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.envelope import Envelope
 from adapters.kafka.records import Record
 from adapters.storage.database import open_ledger, parse_database_url
+from adapters.storage.quarantine import Quarantine, SetAside
 from consumers.consumer import (
     BrokerUnavailableError,
     ConsumerLoop,
+    QuarantineSink,
     Topics,
     UndecodableBatchError,
 )
 from consumers.consumer_settings import ConsumeSettings
 from consumers.patience import DatabasePatience, DatabaseUnavailableError
+from domain.identity import message_id
 from domain.ledger import Ledger
 from tests.conftest import T0, TENANT
 
@@ -116,6 +120,15 @@ class FakeDeadLetters:
 
 
 @dataclass
+class FakeQuarantine:
+    kept: list[SetAside] = field(default_factory=list)
+
+    def add(self, events: Sequence[SetAside], at: datetime) -> list[str]:
+        self.kept.extend(events)
+        return [event.entry_id for event in events]
+
+
+@dataclass
 class FakeViews:
     calls: int = 0
 
@@ -175,6 +188,7 @@ def harness(
     batch: int = 100,
     failures: list[Exception] | None = None,
     broker_timeout: float = 60.0,
+    quarantine: QuarantineSink | None = None,
 ) -> Harness:
     stop = threading.Event()
     source = FakeSource(logs, stop, batch=batch, failures=failures or [])
@@ -188,6 +202,7 @@ def harness(
         settings,
         DatabasePatience("sqlite:///test", 0.0, stop),
         views=views,
+        quarantine=quarantine or FakeQuarantine(),
     )
     loop.assigned(list(logs))
     return Harness(ledger, source, dead_letters, views, loop)
@@ -386,6 +401,7 @@ def test_a_gone_broker_ends_the_loop_at_its_timeout_though_empty_polls_come_betw
         TOPICS,
         settings,
         DatabasePatience("sqlite:///test", 0.0, stop),
+        quarantine=FakeQuarantine(),
     )
     loop.assigned([EVENTS])
     started, cpu = time.monotonic(), time.process_time()
@@ -397,3 +413,33 @@ def test_a_gone_broker_ends_the_loop_at_its_timeout_though_empty_polls_come_betw
     assert 3.0 <= elapsed < 6.0
     assert source.polls < 10, "it waits between attempts instead of spinning"
     assert time.process_time() - cpu < 0.5 * elapsed
+
+
+def test_an_unreadable_event_is_quarantined_once_and_the_rest_of_its_body_recorded(
+    ledger: Ledger, database_url: str
+) -> None:
+    good = [
+        {
+            "email": f"r{n}@example.com",
+            "event": "delivered",
+            "timestamp": 1795424400 + n,
+            "sg_event_id": f"ev-{n}",
+            "sg_message_id": "m1.filter0001",
+        }
+        for n in range(3)
+    ]
+    odd = {"email": "odd@example.com", "event": "delivered", "sg_message_id": "m1"}
+    body = orjson.dumps([*good[:2], odd, good[2]])
+    value = Envelope.of("sendgrid", body, T0, tenant=TENANT, source="test").to_bytes()
+    with Quarantine(parse_database_url(database_url)) as quarantine:
+        # The same record twice: a consumer that crashed before saving its position.
+        for _ in range(2):
+            run = harness(ledger, {EVENTS: records_of(EVENTS, [value])}, quarantine=quarantine)
+            run.loop.run()
+        [entry] = quarantine.entries(TENANT)
+    assert (entry.provider, entry.index, entry.source) == ("sendgrid", 2, "events:0@0")
+    assert "timestamp" in entry.reason
+    assert orjson.loads(entry.data) == [odd]
+    state = ledger.get_message(message_id(TENANT, "sendgrid", "m1"))
+    assert sorted(r.address for r in state.recipients) == [f"r{n}@example.com" for n in range(3)]
+    assert run.dead_letters.published == []

@@ -1,0 +1,57 @@
+"""One plain connection to the database, for the small tables beside the event store.
+
+The seen signature tokens and the quarantine are a few rows each, written outside the
+ledger's transactions; they need neither eventsourcing's recorders nor a pool. Statements
+use ``%s`` placeholders on both databases.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from adapters.storage.database import Database
+
+
+class PlainConnection:
+    """An autocommit connection to PostgreSQL or SQLite, safe to share between threads."""
+
+    def __init__(self, database: Database) -> None:
+        self.lock = threading.Lock()
+        self.is_postgres = database.is_postgres
+        env = database.env
+        if self.is_postgres:
+            schema = env.get("POSTGRES_SCHEMA", "").strip()
+            self._connection: Any = psycopg.connect(
+                make_conninfo(
+                    dbname=env["POSTGRES_DBNAME"],
+                    host=env["POSTGRES_HOST"],
+                    port=env["POSTGRES_PORT"],
+                    user=env["POSTGRES_USER"],
+                    password=env["POSTGRES_PASSWORD"],
+                    connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+                    **({"options": f"-c search_path={schema}"} if schema else {}),
+                ),
+                autocommit=True,
+            )
+        else:
+            self._connection = sqlite3.connect(
+                env["SQLITE_DBNAME"], check_same_thread=False, isolation_level=None, timeout=30
+            )
+
+    def execute(self, statement: str, params: list[Any] | None = None) -> list[Any]:
+        """Run one statement; its rows, if it returns any."""
+        text = statement if self.is_postgres else statement.replace("%s", "?")
+        cursor = self._connection.execute(text, params or [])
+        try:
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
