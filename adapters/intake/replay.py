@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.intake.bodies import Body, BodyReadError, read_bodies
+from adapters.intake.bodies import Body, BodyReadError, read_body
 from adapters.intake.recording import Batch, Views, record_batch
 from adapters.storage.quarantine import Entry, Quarantine
 from domain.ledger import Ledger
@@ -43,12 +43,13 @@ def replay(
     it still cannot be read."""
     body = Body(f"quarantine:{entry.entry_id}", entry.data, entry.received_at, tenant=entry.tenant)
     try:
-        read = read_bodies(entry.provider, [body])
+        # read_body, not read_bodies: an event still unreadable is not quarantined again.
+        parsed = read_body(entry.provider, body)
     except BodyReadError as error:
         return Replayed(entry.entry_id, unreadable=str(error.error))
-    if read.set_aside:
-        return Replayed(entry.entry_id, unreadable=read.set_aside[0].reason)
-    results = record_batch(ledger, Batch(observations=read.observations), views=views)
+    if parsed.rejected:
+        return Replayed(entry.entry_id, unreadable=parsed.rejected[0].reason)
+    results = record_batch(ledger, Batch(observations=parsed.observations), views=views)
     quarantine.mark_replayed(entry.entry_id, utc_now())
     duplicates = sum(result.duplicate for result in results)
     return Replayed(entry.entry_id, len(results) - duplicates, duplicates)

@@ -51,22 +51,48 @@ def test_every_fixture_of_a_provider_is_ingested_once(database_url: str, provide
     assert all(r["duplicate"] for r in again)
 
 
-def test_a_bad_body_among_good_ones_stops_the_input_and_records_nothing(
+def test_a_body_not_in_its_format_among_good_ones_stops_the_input_and_records_nothing(
     database_url: str, tmp_path: Path
 ) -> None:
-    events = json.loads(body("sendgrid", "delivered"))
-    events[0]["timestamp"] = "yesterday"
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([events[0], events[0]]))
+    bad.write_text(json.dumps({"not": "a batch"}))
     good = fixture_files("sendgrid")
 
     result = run(
         database_url, "ingest", "--tenant", "acme", "--provider", "sendgrid", *good, str(bad)
     )
 
-    assert_one_line_error(result, "bad.json: sendgrid event 0: field 'timestamp'")
+    assert_one_line_error(result, "bad.json: sendgrid body")
     assert result.returncode == 1
     assert json.loads(ok(database_url, "messages", "--all", "--json")) == []
+
+
+def test_unreadable_events_are_quarantined_and_the_rest_recorded(
+    database_url: str, tmp_path: Path
+) -> None:
+    events = json.loads(body("sendgrid", "delivered"))
+    odd = dict(events[0], timestamp="yesterday", email="odd@example.com")
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps([odd, events[0]]))
+
+    result = run(database_url, "ingest", "--tenant", "acme", "--provider", "sendgrid", str(mixed))
+
+    assert result.returncode == 0, result.stderr
+    [recorded] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert recorded["kind"] == "delivered" and not recorded["duplicate"]
+    assert "event.quarantined" in result.stderr and "odd@example.com" not in result.stderr
+    [entry] = [
+        json.loads(line) for line in ok(database_url, "quarantine", "list", "--json").splitlines()
+    ]
+    assert (entry["tenant"], entry["provider"], entry["index"]) == ("acme", "sendgrid", 0)
+    assert entry["source"].endswith("mixed.json") and "timestamp" in entry["reason"]
+    assert json.loads(entry["body"]) == [odd]
+    assert ok(database_url, "quarantine", "list", "--tenant", "globex") == ""
+
+    replayed = run(database_url, "quarantine", "replay", entry["id"])
+    assert_one_line_error(replayed, "1 of 1 entries still cannot be read")
+    assert json.loads(replayed.stdout)["reason"] == entry["reason"]
+    assert json.loads(ok(database_url, "quarantine", "show", entry["id"]))["replayed_at"] is None
 
 
 def test_an_unknown_event_type_is_skipped_with_a_warning_naming_it(
@@ -209,7 +235,6 @@ DEEP = 1200
         ("mailgun", b'{"signature":' + b"[" * DEEP + b"]" * DEEP + b"}", "nested too deep"),
         ("mailgun", b'{"event-data":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}", "too deep"),
         ("generic", b"[" * DEEP + b"]" * DEEP + b"\n", "not valid JSON"),
-        ("sendgrid", b'[{"email":"a@x.example","sg_message_id":"m\\u0000"}]', "sendgrid"),
     ],
 )
 def test_hostile_bodies_are_one_line_and_a_non_zero_exit(
@@ -221,7 +246,31 @@ def test_hostile_bodies_are_one_line_and_a_non_zero_exit(
     args = ("--verify",) if provider == "mailgun" else ()
     database = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
 
-    result = _with_env(database, env, "ingest", "--provider", provider, *args, str(hostile))
+    result = _with_env(
+        database, env, "ingest", "--tenant", "acme", "--provider", provider, *args, str(hostile)
+    )
 
     assert_one_line_error(result, "hostile.json", fragment)
     assert "Traceback" not in result.stderr
+
+
+def test_a_control_character_in_one_event_quarantines_that_event_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    hostile = tmp_path / "hostile.json"
+    hostile.write_bytes(
+        b'[{"email":"a@x.example","event":"delivered","timestamp":1795424400,'
+        b'"sg_event_id":"e1","sg_message_id":"m\\u0000"}]'
+    )
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+    result = _with_env(
+        database, {}, "ingest", "--tenant", "acme", "--provider", "sendgrid", str(hostile)
+    )
+
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    [entry] = [
+        json.loads(line) for line in ok(database, "quarantine", "list", "--json").splitlines()
+    ]
+    assert "control character" in entry["reason"] or "sg_message_id" in entry["reason"], entry
+    assert json.loads(ok(database, "messages", "--all", "--json")) == []
