@@ -114,7 +114,7 @@ def check_tenant(tenant: str) -> str:
     try:
         return check_tenant_name(tenant)
     except InvalidObservationError as error:
-        raise KeyInputError(error.problem) from None
+        raise KeyInputError(f"tenant {error.problem}") from None
 
 
 def _check_label(label: str) -> str:

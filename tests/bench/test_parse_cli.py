@@ -41,4 +41,4 @@ def test_bench_bodies_are_bodies_each_parser_reads_whole() -> None:
         assert all(not p.notices for p in parsed), provider
         observations = [o for p in parsed for o in p.observations]
         assert len(observations) >= len(events), provider
-        assert len({o.message_id for o in observations}) == 2, provider
+        assert len({o.provider_message_id for o in observations}) == 2, provider

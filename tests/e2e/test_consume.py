@@ -65,7 +65,8 @@ def test_publish_refuses_a_bad_body_and_publishes_nothing(
 ) -> None:
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_bytes(Path(fixture_files("brevo")[0]).read_bytes())
-    bad.write_text('{"event": "delivered"}')
+    # Not a Brevo body as a whole; one odd event of a body would travel, to be quarantined.
+    bad.write_text('"not an event"')
 
     result = mailledger(
         topics,
@@ -79,7 +80,7 @@ def test_publish_refuses_a_bad_body_and_publishes_nothing(
         str(bad),
     )
 
-    assert_one_line_error(result, f"{bad}: brevo event 0")
+    assert_one_line_error(result, f"{bad}: brevo", "expected a JSON object")
     assert result.stdout == ""
 
 

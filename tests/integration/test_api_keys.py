@@ -266,6 +266,7 @@ def test_each_role_has_exactly_its_permissions() -> None:
         "read_history",
         "ingest",
         "manage_keys",
+        "manage_quarantine",
     }
     expected = {
         Role.ADMIN: frozenset(Permission),
