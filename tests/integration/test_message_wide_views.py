@@ -10,10 +10,11 @@ from uuid import UUID
 import pytest
 
 from adapters.cli.presenters import message_json
-from adapters.storage.database import parse_database_url
+from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
 from domain.kinds import EventKind as K
-from domain.ledger import Ledger
+from domain.ledger import SNAPSHOT_INTERVAL, Ledger
+from domain.message import Message
 from tests.integration.test_projections import (
     a_registration,
     an_event,
@@ -96,3 +97,29 @@ def test_a_message_wide_error_after_deliveries_and_its_duplicate_are_shown_as_th
     ana = recipient_row(side, "1", "ana@example.com")
     assert (ana["status"], ana["failed"]) == ("error", 1)
     assert recipient_row(side, "1", "bob@example.org")["delivered"] == 1
+
+
+def test_a_message_wide_event_decodes_from_the_store_and_from_a_snapshot(
+    database_url: str, ledger: Ledger
+) -> None:
+    ledger.register([a_registration("1", "ana@example.com", "bob@example.org")])
+    ledger.record([REFUSED])
+    # Enough events after it for a snapshot to hold the message-wide fact.
+    ledger.record(
+        [
+            an_event("1", K.OPENED, 10 + n, "ana@example.com", event_id=f"o{n}")
+            for n in range(SNAPSHOT_INTERVAL)
+        ]
+    )
+    message_id = UUID(id_of("1"))
+    expected = ledger.get_message(message_id)
+    with open_ledger(parse_database_url(database_url)) as other:
+        # Another process: nothing cached, the events and the snapshot decoded from the store.
+        state = other.get_message(message_id)
+        assert other.snapshots is not None
+        assert list(other.snapshots.get(message_id))
+        history = [e for e in other.events.get(message_id) if isinstance(e, Message.Failed)]
+    assert state == expected
+    [bob] = [r for r in state.recipients if r.address == "bob@example.org"]
+    assert (bob.status, bob.failed) == (K.ERROR, True)
+    assert [event.recipient for event in history] == [None]
