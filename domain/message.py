@@ -58,6 +58,8 @@ class Message(Aggregate):
         # Per recipient, per event id: [kind, occurred_at (ISO-8601), raw_type, details,
         # metadata]. Plain JSON values, so a long message's snapshot decodes without a
         # call-back per fact; facts_of() turns them into Facts when state is asked for.
+        # Facts about the whole message are kept under EVERY_RECIPIENT, a key no address can
+        # be, so that snapshots taken before such facts existed still decode.
         self.facts: dict[str, dict[str, list[Any]]] = {}
 
     class Registered(Aggregate.Event):
@@ -82,12 +84,13 @@ class Message(Aggregate):
             aggregate.registration_payload = registration_payload_of(self)
 
     class Observed(Aggregate.Event):
-        """A provider event about one recipient; subclasses name the normalised kind."""
+        """A provider event about one recipient, or, with ``recipient`` None, about the whole
+        message (it holds for every recipient); subclasses name the normalised kind."""
 
         kind: ClassVar[EventKind]
         personal_data: ClassVar[tuple[str, ...]] = ("recipient", "details")
 
-        recipient: str
+        recipient: str | None
         occurred_at: datetime
         event_id: str
         raw_type: str
@@ -95,7 +98,7 @@ class Message(Aggregate):
         metadata: dict[str, str]
 
         def apply(self, aggregate: Message) -> None:
-            aggregate.facts.setdefault(self.recipient, {})[self.event_id] = [
+            aggregate.facts.setdefault(facts_key(self.recipient), {})[self.event_id] = [
                 self.kind.value,
                 self.occurred_at.isoformat(),
                 self.raw_type,
@@ -148,7 +151,7 @@ class Message(Aggregate):
         ``recorded_at`` stamps the event (a batch shares one instant); by default, now.
         """
         self._check_tenant(observation.tenant)
-        if observation.event_id in self.facts.get(observation.recipient, {}):
+        if observation.event_id in self.facts.get(facts_key(observation.recipient), {}):
             return False
         self.trigger_event(
             OBSERVED_EVENTS[observation.kind],
@@ -189,43 +192,65 @@ class Message(Aggregate):
             return None
         return send_of_payload(self.registration_payload)
 
-    def facts_of(self, recipient: str) -> list[Fact]:
-        """The recipient's facts, in no particular order."""
+    def facts_of(self, recipient: str | None) -> list[Fact]:
+        """The facts recorded about the recipient alone (None: about the whole message), in
+        no particular order."""
         return [
             Fact(EventKind(kind), datetime.fromisoformat(at), event_id, raw_type, details, metadata)
             for event_id, (kind, at, raw_type, details, metadata) in self.facts.get(
-                recipient, {}
+                facts_key(recipient), {}
             ).items()
         ]
+
+    @property
+    def message_wide_facts(self) -> list[Fact]:
+        """The facts about the whole message, which hold for every recipient."""
+        return self.facts_of(None)
 
     def state(self) -> MessageState:
         """Recipient states and outcome, derived from the set of facts."""
         send = self.registration
         refused = send is not None and send.refused
         addressed = {r.address: r.type for r in send.recipients} if send else {}
-        observed_only = sorted(set(self.facts) - set(addressed))
+        observed_only = sorted(set(self.facts) - set(addressed) - {EVERY_RECIPIENT})
+        everyone = self.message_wide_facts
         recipients = tuple(
             derive_recipient_state(
                 address,
                 addressed.get(address, RecipientType.TO),
-                self.facts_of(address),
+                [*self.facts_of(address), *everyone],
                 refused=refused,
             )
             for address in [*addressed, *observed_only]
         )
-        first_seen = min((r.facts[0].occurred_at for r in recipients if r.facts), default=None)
+        # Until a recipient is known, the facts about the whole message decide its outcome.
+        basis = recipients or (
+            (derive_recipient_state(EVERY_RECIPIENT, RecipientType.TO, everyone, refused=refused),)
+            if everyone
+            else ()
+        )
+        first_seen = min((r.facts[0].occurred_at for r in basis if r.facts), default=None)
         return MessageState(
             id=self.id,
             provider=self.provider,
             provider_message_id=self.provider_message_id,
             registration=send,
             recipients=recipients,
-            outcome=roll_up(recipients, refused=refused),
-            last_status=last_status(recipients, refused=refused),
+            outcome=roll_up(basis, refused=refused),
+            last_status=last_status(basis, refused=refused),
             sent_at=send.sent_at if send else first_seen,
             version=self.version,
             tenant=self.tenant if self.tenant is not None else (send.tenant if send else None),
         )
+
+
+EVERY_RECIPIENT = ""
+"""Where a message keeps its facts about every recipient: no address is empty."""
+
+
+def facts_key(recipient: str | None) -> str:
+    """The key of the message's facts about ``recipient`` (None: about every recipient)."""
+    return EVERY_RECIPIENT if recipient is None else recipient
 
 
 OBSERVED_EVENTS: dict[EventKind, type[Message.Observed]] = {

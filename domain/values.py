@@ -223,7 +223,9 @@ class Fact:
 
 @dataclass(frozen=True)
 class Observation:
-    """A normalised provider event: one fact about one recipient of one message.
+    """A normalised provider event: one fact about one recipient of one message, or, with
+    ``recipient`` None, about the whole message (a send the provider refused outright names
+    no recipient: the fact holds for every recipient, those registered later included).
 
     A provider's body does not say whose it is: parsers make observations without a tenant,
     and intake binds them to the tenant that received them (``for_tenant``) before anything
@@ -232,7 +234,7 @@ class Observation:
 
     provider: str
     provider_message_id: str
-    recipient: str
+    recipient: str | None
     kind: EventKind
     occurred_at: datetime
     event_id: str | None = None
@@ -251,7 +253,7 @@ class Observation:
         self.__dict__.update(
             provider=provider,
             provider_message_id=provider_message_id,
-            recipient=normalise_address(self.recipient),
+            recipient=None if self.recipient is None else normalise_address(self.recipient),
             kind=kind,
             occurred_at=aware_utc(self.occurred_at, "occurred_at"),
             details=check_details(self.details),
@@ -261,6 +263,11 @@ class Observation:
             self.__dict__["raw_type"] = kind.value
         if self.event_id is None or not self.event_id.strip():
             self.__dict__["event_id"] = self.content_hash()
+
+    @property
+    def message_wide(self) -> bool:
+        """True when the fact is about every recipient of the message, not one."""
+        return self.recipient is None
 
     @property
     def message_id(self) -> UUID:

@@ -42,7 +42,7 @@ def contribution(fold: MessageFold) -> tuple[str, str, dict[str, int]] | None:
         return None
     refused = fold.refused
     counts: Counter[str] = Counter(messages=1)
-    for recipient in fold.recipients.values():
+    for _, recipient in fold.ordered():
         seen = recipient.seen
         counts["recipients"] += 1
         counts["delivered"] += recipient.delivered()

@@ -5,6 +5,10 @@ model sees the events one by one and keeps only what decides the state: the late
 latest delivery fact, by the domain's own order (provider time, then the kind's rank, then the
 event id). Taking a maximum does not depend on arrival order, so the fold gives what the domain
 gives for any order of the same facts; a property test holds the two together.
+
+A fact about the whole message (a send the provider refused, naming no recipient) is folded once,
+apart, and joined to each recipient's own fold when a state is asked for: a maximum of the two
+maxima is the maximum over the union, so a recipient registered later gets it too.
 """
 
 from __future__ import annotations
@@ -77,6 +81,15 @@ class RecipientFold:
         """The latest delivery fact proves the message reached the mailbox."""
         return self.decisive is not None and self.decisive[1] in DELIVERIES
 
+    def joined(self, other: RecipientFold) -> RecipientFold:
+        """This recipient's fold with the facts of ``other`` too (those about every recipient)."""
+        return RecipientFold(
+            self.type,
+            max(self.latest, other.latest, key=_fact_order),
+            max(self.decisive, other.decisive, key=_fact_order),
+            self.seen | other.seen,
+        )
+
     def to_json(self) -> list[Any]:
         return [
             self.type,
@@ -94,6 +107,11 @@ class RecipientFold:
             ((decisive[0], decisive[1], decisive[2]), decisive[3]) if decisive else None,
             set(seen),
         )
+
+
+def _fact_order(fact: tuple[FactKey, str] | None) -> tuple[bool, FactKey]:
+    # No fact comes before any fact.
+    return (False, (0, 0, "")) if fact is None else (True, fact[0])
 
 
 @dataclass
@@ -125,6 +143,8 @@ class MessageFold:
     recipients: dict[str, RecipientFold] = field(default_factory=dict)
     tenant: str | None = None
     """From the message's creation; None only for a log written before ids named tenants."""
+    everyone: RecipientFold = field(default_factory=RecipientFold)
+    """The facts about the whole message, which hold for every recipient."""
 
     @property
     def owner(self) -> str | None:
@@ -157,28 +177,45 @@ class MessageFold:
 
     def observe(
         self,
-        recipient: str,
+        recipient: str | None,
         kind: EventKind,
         occurred_at: datetime,
         event_id: str,
         *,
         machine: bool = False,
     ) -> None:
-        """Apply one provider event; ``machine`` for an open a machine made."""
+        """Apply one provider event (``recipient`` None: about every recipient); ``machine``
+        for an open a machine made."""
         key = fact_key(kind, occurred_at, event_id)
         if self.first_seen_us is None or key[0] < self.first_seen_us:
             self.first_seen_us = key[0]
-        self.recipients.setdefault(recipient, RecipientFold()).add(kind, key, machine=machine)
+        fold = (
+            self.everyone
+            if recipient is None
+            else self.recipients.setdefault(recipient, RecipientFold())
+        )
+        fold.add(kind, key, machine=machine)
 
     @property
     def refused(self) -> bool:
         return self.registration is not None and self.registration.refused
 
     def ordered(self) -> list[tuple[str, RecipientFold]]:
-        """Registered recipients in registration order, then the others by address."""
+        """Registered recipients in registration order, then the others by address, each
+        with the facts about every recipient joined to its own."""
         registered = self.registration.addresses if self.registration else []
         others = sorted(set(self.recipients) - set(registered))
-        return [(address, self.recipients[address]) for address in [*registered, *others]]
+        return [
+            (address, self.recipients[address].joined(self.everyone))
+            for address in [*registered, *others]
+        ]
+
+    def _basis(self) -> list[RecipientFold]:
+        # Until a recipient is known, the facts about the whole message decide the outcome.
+        folds = [fold for _, fold in self.ordered()]
+        if not folds and self.everyone.latest is not None:
+            return [self.everyone]
+        return folds
 
     @property
     def sent_us(self) -> int | None:
@@ -188,7 +225,7 @@ class MessageFold:
     def outcome(self) -> Outcome:
         """The domain's roll-up: error when all failed, alert when some, delivered when all."""
         refused = self.refused
-        folds = list(self.recipients.values())
+        folds = self._basis()
         failed = [f.failed(refused) for f in folds]
         if refused or (folds and all(failed)):
             return Outcome.ERROR
@@ -200,7 +237,7 @@ class MessageFold:
 
     def last_status(self) -> EventKind:
         """The kind of the latest fact across recipients."""
-        latest = max((f.latest for f in self.recipients.values() if f.latest), default=None)
+        latest = max((f.latest for f in self._basis() if f.latest), default=None)
         if latest is not None:
             return EventKind(latest[1])
         return EventKind.ERROR if self.refused else EventKind.QUEUED
@@ -208,7 +245,7 @@ class MessageFold:
     def status_counts(self) -> dict[str, int]:
         """How many recipients are in each status."""
         return dict(
-            sorted(Counter(f.status(self.refused).value for f in self.recipients.values()).items())
+            sorted(Counter(f.status(self.refused).value for _, f in self.ordered()).items())
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -220,6 +257,9 @@ class MessageFold:
             "first_seen_us": self.first_seen_us,
             "recipients": {a: f.to_json() for a, f in sorted(self.recipients.items())},
             "tenant": self.tenant,
+            # Only when there are any: the folds stored before such facts existed stay as
+            # they were, byte for byte.
+            **({"everyone": self.everyone.to_json()} if self.everyone.latest else {}),
         }
 
     @classmethod
@@ -232,4 +272,7 @@ class MessageFold:
             first_seen_us=value["first_seen_us"],
             recipients={a: RecipientFold.from_json(f) for a, f in value["recipients"].items()},
             tenant=value.get("tenant"),
+            everyone=RecipientFold.from_json(value["everyone"])
+            if "everyone" in value
+            else RecipientFold(),
         )

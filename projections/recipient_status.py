@@ -2,6 +2,10 @@
 
 Each row keeps the recipient's facts, and its status, flags and times are derived from them by
 the domain's own function, so a row says exactly what the message's state says.
+
+A fact about the whole message (a send the provider refused, naming no recipient) is in every
+recipient's row, and kept once more in ``recipient_status_everyone``, so that a recipient
+registered later gets it too, and a row's own facts are its events without those.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ class MessageRecipients:
     refused: bool = False
     recipients: dict[str, Recipient] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
+    everyone: list[Fact] = field(default_factory=list)
+    """The facts about the whole message, which every recipient's row holds too."""
+    everyone_changed: bool = False
 
 
 def fact_of(value: dict[str, Any]) -> Fact:
@@ -104,7 +111,7 @@ class RecipientStatus(ReadModel):
     """Status, delivered/failed, first and last times per kind, last bounce reason."""
 
     name = "recipient_status"
-    tables = ("recipient_status",)
+    tables = ("recipient_status", "recipient_status_everyone")
 
     def schema(self) -> list[str]:
         table = self.t("recipient_status")
@@ -121,6 +128,8 @@ class RecipientStatus(ReadModel):
             "(tenant, domain, message_id)",
             f"CREATE INDEX IF NOT EXISTS recipient_status_status ON {table} "
             "(tenant, status, message_id)",
+            f"CREATE TABLE IF NOT EXISTS {self.t('recipient_status_everyone')} ("
+            "message_id TEXT PRIMARY KEY, events TEXT NOT NULL)",
         ]
 
     def apply(self, tx: Tx, events: Sequence[Any]) -> None:
@@ -137,27 +146,50 @@ class RecipientStatus(ReadModel):
                 # Refusal changes every recipient's baseline.
                 message.changed |= set(message.recipients)
             elif isinstance(event, Message.Observed):
-                recipient = message.recipients.setdefault(event.recipient, Recipient())
-                recipient.facts.append(
-                    Fact(
-                        event.kind,
-                        event.occurred_at,
-                        event.event_id,
-                        event.raw_type,
-                        event.details,
-                        event.metadata,
-                    )
+                fact = Fact(
+                    event.kind,
+                    event.occurred_at,
+                    event.event_id,
+                    event.raw_type,
+                    event.details,
+                    event.metadata,
                 )
-                message.changed.add(event.recipient)
+                if event.recipient is None:
+                    message.everyone.append(fact)
+                    message.everyone_changed = True
+                    message.changed |= set(message.recipients)
+                else:
+                    recipient = message.recipients.setdefault(event.recipient, Recipient())
+                    recipient.facts.append(fact)
+                    message.changed.add(event.recipient)
         rows = [
             row
             for message_id, message in sorted(messages.items())
             for row in self._rows(message_id, message)
         ]
         tx.upsert("recipient_status", COLUMNS, ("message_id", "address"), rows)
+        tx.upsert(
+            "recipient_status_everyone",
+            ("message_id", "events"),
+            ("message_id",),
+            [
+                (str(message_id), dumps([fact_json(fact) for fact in message.everyone]))
+                for message_id, message in sorted(messages.items())
+                if message.everyone_changed
+            ],
+        )
 
     def _load(self, tx: Tx, ids: set[UUID]) -> dict[UUID, MessageRecipients]:
         messages: dict[UUID, MessageRecipients] = {}
+        for row in self.select_in(
+            tx,
+            "SELECT message_id, events "
+            f"FROM {self.t('recipient_status_everyone')} WHERE message_id",
+            ids,
+        ):
+            messages[UUID(row["message_id"])] = MessageRecipients(
+                everyone=[fact_of(value) for value in orjson.loads(row["events"])]
+            )
         for row in self.select_in(
             tx,
             "SELECT message_id, address, tenant, position, type, refused, events "
@@ -170,7 +202,7 @@ class RecipientStatus(ReadModel):
             message.recipients[row["address"]] = Recipient(
                 RecipientType(row["type"]),
                 row["position"],
-                [fact_of(value) for value in orjson.loads(row["events"])],
+                own_facts(orjson.loads(row["events"]), message.everyone),
             )
         return messages
 
@@ -179,7 +211,10 @@ class RecipientStatus(ReadModel):
         for address in sorted(message.changed):
             recipient = message.recipients[address]
             state = derive_recipient_state(
-                address, recipient.type, recipient.facts, refused=message.refused
+                address,
+                recipient.type,
+                [*recipient.facts, *message.everyone],
+                refused=message.refused,
             )
             rows.append(
                 (
@@ -199,6 +234,15 @@ class RecipientStatus(ReadModel):
                 )
             )
         return rows
+
+
+def own_facts(events: list[dict[str, Any]], everyone: Sequence[Fact]) -> list[Fact]:
+    """A row's facts about its recipient alone: its events less one of each fact about the
+    whole message (a recipient may have a fact of its own just like one of those)."""
+    remaining = list(events)
+    for fact in everyone:
+        remaining.remove(fact_json(fact))
+    return [fact_of(value) for value in remaining]
 
 
 def times_of(facts: Sequence[Fact]) -> dict[str, dict[str, Any]]:

@@ -114,7 +114,7 @@ def a_send(
 def an_observation(
     kind: EventKind,
     minutes: float,
-    recipient: str = "ana@example.com",
+    recipient: str | None = "ana@example.com",
     *,
     provider: str = "sendgrid",
     provider_message_id: str = "msg-1",

@@ -14,6 +14,11 @@ object, an empty object or an empty list.
 (Apple Mail Privacy Protection, Gmail's image proxy, a scanner): such an event carries
 ``details.machine``.
 
+``rejected`` is Mailgun refusing the whole send at acceptance: it may name no recipient, and
+then it is an ``error`` about the whole message (``recipient`` None), which the domain holds
+for every recipient of it, registered before or after. A ``rejected`` event without a message
+id names no message either: it is set aside like any event that cannot be read.
+
 A body that is not one JSON object with an ``event-data`` object raises BodyError; an
 ``event-data`` that cannot be read is returned as ``Rejected``, with the whole body as its
 data, since a Mailgun body is one event. The signature is checked by
@@ -69,6 +74,9 @@ NOT_DELIVERY_FACTS: dict[str, str] = {
     "list_uploaded": "members were uploaded to a Mailgun mailing list; not a delivery fact",
 }
 """Why each documented type that maps to None is recorded as no observation."""
+
+ABOUT_THE_WHOLE_SEND = frozenset({"rejected"})
+"""Types that, naming no recipient, are about every recipient of the message."""
 
 _MESSAGE_ID_FIELD = "event-data.message.headers.message-id"
 _RECIPIENT_FIELD = "event-data.recipient"
@@ -250,8 +258,8 @@ def observation(event: EventData, kind: EventKind) -> Observation:
     message_id = headers.get("message_id") if headers else None
     if not message_id or not message_id.strip():
         raise BodyError(NAME, 0, _MESSAGE_ID_FIELD, "missing; it names the message")
-    recipient = event.get("recipient")
-    if not recipient:
+    recipient = event.get("recipient") or None
+    if recipient is None and event["event"] not in ABOUT_THE_WHOLE_SEND:
         raise BodyError(NAME, 0, _RECIPIENT_FIELD, "missing; it names the recipient")
     occurred_at = from_epoch_either(event["timestamp"], NAME, 0, _TIMESTAMP_FIELD)
     user_variables = event.get("user_variables")

@@ -274,3 +274,40 @@ def test_a_control_character_in_one_event_quarantines_that_event_with_the_reason
     ]
     assert "control character" in entry["reason"] or "sg_message_id" in entry["reason"], entry
     assert json.loads(ok(database, "messages", "--all", "--json")) == []
+
+
+def test_mailgun_refusing_a_whole_send_fails_every_recipient_registered_after_it(
+    database_url: str,
+) -> None:
+    rejected = FIXTURES / "mailgun" / "corpus" / "anymail_rejected.json"
+    message_id = "20180622220256.1.B31A451A2E5422BB@sandbox55887.mailgun.org"
+
+    [recorded] = [
+        json.loads(line)
+        for line in ok(
+            database_url, "ingest", "--tenant", "acme", "--provider", "mailgun", str(rejected)
+        ).splitlines()
+    ]
+    assert (recorded["recipient"], recorded["kind"], recorded["duplicate"]) == (
+        None,
+        "error",
+        False,
+    )
+    send = {
+        "tenant": "acme",
+        "external_ref": "inv-9",
+        "provider": "mailgun",
+        "provider_message_id": f"<{message_id}>",
+        "recipients": ["recipient@example.org", {"address": "cfo@example.org", "type": "cc"}],
+        "sent_at": "2018-06-22T22:02:55+00:00",
+    }
+    ok(database_url, "register", "-", stdin=json.dumps(send) + "\n")
+
+    shown = json.loads(ok(database_url, "show", f"mailgun:{message_id}", "--json"))
+    assert shown["outcome"] == "error"
+    assert [(r["address"], r["status"], r["failed"]) for r in shown["recipients"]] == [
+        ("recipient@example.org", "error", True),
+        ("cfo@example.org", "error", True),
+    ]
+    [listed] = json.loads(ok(database_url, "messages", "--failed", "--json"))
+    assert (listed["outcome"], listed["counts"]) == ("error", {"error": 2})

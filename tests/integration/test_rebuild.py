@@ -80,8 +80,11 @@ def message_inputs(rnd: random.Random, n: int) -> tuple[Send | None, list[Observ
             tenant=tenant,
             provider=provider,
             provider_message_id=provider_message_id,
-            # Now and then someone the registration did not name (a forward, a list).
-            recipient=rnd.choice(recipients) if rnd.random() < 0.9 else rnd.choice(ADDRESSES),
+            # Now and then someone the registration did not name (a forward, a list), or
+            # no one: a fact about the whole message (a send the provider refused).
+            recipient=rnd.choice(
+                [*[rnd.choice(recipients)] * 17, rnd.choice(ADDRESSES), rnd.choice(ADDRESSES), None]
+            ),
             kind=rnd.choice(KINDS),
             occurred_at=sent_at + timedelta(minutes=rnd.randint(-2, 90)),
             event_id=rnd.choice([None, *(f"e{k}" for k in range(6))]),
@@ -134,6 +137,7 @@ def test_views_rebuilt_from_the_log_equal_the_views_kept_live(
         assert len(live["sent_mail.sent_mail"]) == len(ids) > 250
         assert len(live["dossier_history.dossier_history"]) > 300
         assert live["dossier_history.dossier_pending"]  # events of never-registered messages
+        assert live["recipient_status.recipient_status_everyone"]  # facts about whole messages
         registered = [ledger.get_message(i) for i in ids]
         registered = [state for state in registered if state.registration is not None]
         assert sum(day["messages"] for day in side.queries.daily_counts(None)) == len(registered)

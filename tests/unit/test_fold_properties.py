@@ -70,7 +70,8 @@ def registrations(draw: st.DrawFn, recipients: list[str], *, with_error: bool) -
 
 @st.composite
 def scenarios(draw: st.DrawFn, *, refusals: bool = True) -> Scenario:
-    """Facts of every kind over 1-4 recipients; few instants and event ids, so ties happen."""
+    """Facts of every kind over 1-4 recipients and about the whole message (recipient None);
+    few instants and event ids, so ties happen."""
     recipients = draw(st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=4, unique=True))
     count = draw(st.integers(min_value=0, max_value=20))
     observations = [
@@ -78,7 +79,7 @@ def scenarios(draw: st.DrawFn, *, refusals: bool = True) -> Scenario:
             tenant=TENANT,
             provider=PROVIDER,
             provider_message_id=PROVIDER_MESSAGE_ID,
-            recipient=draw(st.sampled_from(recipients)),
+            recipient=draw(st.sampled_from([*recipients, None])),
             kind=draw(st.sampled_from(list(EventKind))),
             occurred_at=T0 + timedelta(minutes=draw(st.integers(min_value=0, max_value=3))),
             # A small pool of ids: the same id for one recipient twice is a duplicate the
@@ -142,7 +143,7 @@ def answers(fold: MessageFold) -> dict[str, Any]:
                 recipient.failed(refused),
                 recipient.delivered(),
             )
-            for address, recipient in fold.recipients.items()
+            for address, recipient in fold.ordered()
         },
     }
 

@@ -18,14 +18,17 @@ ADDRESSES = ["a@x.example", "b@y.example", "c@z.example", "d@w.example"]
 
 @st.composite
 def observations(draw: st.DrawFn) -> list[Observation]:
-    """Distinct provider events for one message; times collide often to exercise tie-breaks."""
+    """Distinct provider events for one message; times collide often to exercise tie-breaks.
+
+    A recipient of None is a fact about the whole message (a refused send naming no one).
+    """
     count = draw(st.integers(min_value=1, max_value=25))
     return [
         Observation(
             tenant=TENANT,
             provider="mailgun",
             provider_message_id="m-1",
-            recipient=draw(st.sampled_from(ADDRESSES)),
+            recipient=draw(st.sampled_from([*ADDRESSES, None])),
             kind=draw(st.sampled_from(list(EventKind))),
             occurred_at=T0 + timedelta(minutes=draw(st.integers(min_value=0, max_value=6))),
             event_id=draw(st.one_of(st.none(), st.just(f"evt-{index}"))),

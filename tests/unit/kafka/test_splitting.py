@@ -28,7 +28,7 @@ def _records(provider: str, data: bytes) -> list[tuple[bytes | None, Envelope]]:
     return [(r.key, Envelope.from_bytes(r.value)) for r in records]
 
 
-def _observed(provider: str, data: bytes) -> Counter[tuple[str, str, str]]:
+def _observed(provider: str, data: bytes) -> Counter[tuple[str, str | None, str]]:
     parsed = read_body(provider, Body("in.json", data, T0, tenant=TENANT))
     return Counter((str(o.message_id), o.recipient, o.event_id or "") for o in parsed.observations)
 

@@ -73,7 +73,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("mailgun", "anymail_failed_permanent"): Expect(("hard_bounce",)),
     ("mailgun", "anymail_failed_temporary"): Expect(("deferred",)),
     ("mailgun", "anymail_opened"): Expect(("opened",)),
-    ("mailgun", "anymail_rejected"): Expect(rejected=1),  # see below
+    ("mailgun", "anymail_rejected"): Expect(("error",)),  # see below
     ("mailgun", "anymail_unsubscribed"): Expect(("unsubscribed",)),
     ("mailgun", "docs_events_accepted"): Expect(("sent",)),
     ("mailgun", "docs_events_accepted_routed"): Expect(("sent",)),
@@ -128,9 +128,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
 }
 """One line per corpus body.
 
-mailgun/anymail_rejected is Mailgun refusing a whole send: it names no recipient, so until
-the domain can record a fact about every recipient of a message it is set aside as rejected
-(with its reason and the body) rather than refusing anything else.
+mailgun/anymail_rejected is Mailgun refusing a whole send: it names no recipient, so it is an
+error about the whole message, which holds for every recipient of it
+(``test_a_rejected_event_without_recipient_is_an_error_for_the_whole_message``).
 """
 
 
@@ -164,3 +164,17 @@ def test_a_corpus_body_becomes_its_kinds(provider: str, name: str) -> None:
     assert len(parsed.rejected) == expected.rejected
     opens = [o for o in parsed.observations if o.kind == "opened"]
     assert all(bool(o.details.get(MACHINE_OPEN)) is expected.machine for o in opens)
+
+
+def test_a_rejected_event_without_recipient_is_an_error_for_the_whole_message() -> None:
+    body = (CORPUS / "mailgun" / "corpus" / "anymail_rejected.json").read_bytes()
+    [observation] = PARSERS["mailgun"](body).observations
+    assert observation.recipient is None
+    assert observation.message_wide
+    assert observation.kind == "error"
+    # The message id is the message-id header Mailgun echoes, as for every other event.
+    assert (
+        observation.provider_message_id
+        == "20180622220256.1.B31A451A2E5422BB@sandbox55887.mailgun.org"
+    )
+    assert observation.details["reason"] == "Sandbox subdomains are for test purposes only."

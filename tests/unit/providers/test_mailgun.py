@@ -528,3 +528,28 @@ def test_any_order_and_duplication_of_fixtures_gives_the_same_state(data: st.Dat
     first, second = replay(first_arrival), replay(second_arrival)
     assert first.state() == second.state()
     assert first.version == second.version == 1 + len(distinct)
+
+
+@pytest.mark.parametrize("missing", [REMOVE, None, ""])
+def test_a_rejected_event_naming_no_recipient_is_an_error_about_the_whole_message(
+    missing: Any,
+) -> None:
+    observation = only_observation(event_body("rejected", recipient=missing))
+    assert (observation.kind, observation.recipient) == (EventKind.ERROR, None)
+    assert observation.provider_message_id == EXPECTED["rejected"][3]
+    assert observation.details["reason"].startswith("Sandbox subdomains")
+
+
+def test_a_rejected_event_naming_its_recipient_stays_about_that_recipient() -> None:
+    observation = only_observation(body("mailgun", "rejected"))
+    assert observation.recipient == "carol@example.org"
+    assert not observation.message_wide
+
+
+def test_a_rejected_event_naming_neither_recipient_nor_message_is_set_aside() -> None:
+    raw = event_body("rejected", recipient=REMOVE, message=REMOVE)
+    parsed = mailgun.parse(raw)
+    assert (parsed.observations, parsed.notices) == ([], [])
+    [rejected] = parsed.rejected
+    assert (rejected.raw_type, rejected.data) == ("rejected", raw)
+    assert rejected.reason.startswith(f"mailgun event 0: field '{MESSAGE_ID_FIELD}': missing")
