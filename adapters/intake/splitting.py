@@ -24,6 +24,7 @@ from uuid import UUID
 import orjson
 
 from adapters.providers.generic import NAME as GENERIC
+from adapters.providers.generic import is_blank
 from adapters.providers.parsed import Parsed
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ def split_by_message(provider: str, data: bytes, parsed: Parsed) -> list[Part]:
         only = message_ids[0] if message_ids else None
         return [Part(only, data, _elements(parsed))]
     if provider == GENERIC:
-        lines = [line for line in data.splitlines() if line.strip()]
+        lines = [line for line in data.splitlines() if not is_blank(line)]
         groups = _grouped(lines, _owners(parsed, len(lines)))
         return [Part(key, b"\n".join(group) + b"\n", len(group)) for key, group in groups]
     elements = orjson.loads(data)
