@@ -160,11 +160,17 @@ def _one_mutation(draw: st.DrawFn, document: Any) -> Any:
 
 
 @st.composite
-def mutated_bodies(draw: st.DrawFn, provider: str) -> bytes:
-    """A body of ``provider``'s corpus with one to three mutations, maybe bytes damaged."""
-    document = draw(st.sampled_from(seeds(provider)), label="seed")
+def mutated_documents(draw: st.DrawFn, document: Any) -> Any:
+    """``document`` with one to three mutations."""
     for _ in range(draw(st.integers(1, 3), label="mutations")):
         document = draw(_one_mutation(document))
+    return document
+
+
+@st.composite
+def mutated_bodies(draw: st.DrawFn, provider: str) -> bytes:
+    """A body of ``provider``'s corpus with one to three mutations, maybe bytes damaged."""
+    document = draw(mutated_documents(draw(st.sampled_from(seeds(provider)), label="seed")))
     depth = draw(st.sampled_from([50, 2_000, 100_000]), label="depth")
     body = written(provider, document, depth)
     damage = draw(st.sampled_from(["none", "none", "none", "cut", "flip", "insert"]))
