@@ -47,3 +47,13 @@ def test_a_batch_of_two_messages_with_a_huge_number_is_cut_by_message() -> None:
     parts = split_by_message("sendgrid", data, bound)
 
     assert [json.loads(part.data) for part in parts] == [[event], [other]]
+
+
+@pytest.mark.parametrize("huge", [10**400, 2**1100])
+def test_an_epoch_beyond_a_double_is_refused_as_a_time(huge: int) -> None:
+    from adapters.providers.errors import BodyError
+    from adapters.providers.timestamps import from_epoch, from_epoch_either
+
+    for read in (from_epoch, from_epoch_either):
+        with pytest.raises(BodyError, match="is not a time"):
+            read(huge, "sparkpost", 0, "timestamp")
