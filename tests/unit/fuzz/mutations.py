@@ -153,10 +153,10 @@ def _one_mutation(draw: st.DrawFn, document: Any) -> Any:
             document, path, lambda old: f"{old}{text}" if isinstance(old, str) else text
         )
     if kind == "long":
-        size = draw(st.sampled_from([1_000, 50_000]))
+        size = draw(st.sampled_from([1_000, 20_000]))
         return _replaced(document, path, lambda _: "x" * size)
     # widen: a value repeated into a long array, as a batch far bigger than any real one.
-    return _replaced(document, path, lambda old: [old] * 50)
+    return _replaced(document, path, lambda old: [old] * 10)
 
 
 @st.composite
