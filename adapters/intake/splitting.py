@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
-import orjson
-
+from adapters.providers import json_values
 from adapters.providers.generic import NAME as GENERIC
+from adapters.providers.generic import is_blank
 from adapters.providers.parsed import Parsed
 
 T = TypeVar("T")
@@ -53,14 +53,14 @@ def split_by_message(provider: str, data: bytes, parsed: Parsed) -> list[Part]:
         only = message_ids[0] if message_ids else None
         return [Part(only, data, _elements(parsed))]
     if provider == GENERIC:
-        lines = [line for line in data.splitlines() if line.strip()]
+        lines = [line for line in data.splitlines() if not is_blank(line)]
         groups = _grouped(lines, _owners(parsed, len(lines)))
         return [Part(key, b"\n".join(group) + b"\n", len(group)) for key, group in groups]
-    elements = orjson.loads(data)
+    elements = json_values.loads(data)
     if not isinstance(elements, list):
         raise SplitError(f"a {provider} body with several messages must be a JSON array")
     groups_of = _grouped(elements, _owners(parsed, len(elements)))
-    return [Part(key, orjson.dumps(group), len(group)) for key, group in groups_of]
+    return [Part(key, json_values.dumps(group), len(group)) for key, group in groups_of]
 
 
 def _elements(parsed: Parsed) -> int:

@@ -157,6 +157,7 @@ class Envelope(BaseModel):
         if envelope.body_base64 is not None:
             try:
                 base64.b64decode(envelope.body_base64, validate=True)
-            except binascii.Error:
+            except (binascii.Error, ValueError):
+                # Text that is not ASCII is a ValueError of its own, not binascii's.
                 raise EnvelopeError("field 'body_base64': not valid base64") from None
         return envelope

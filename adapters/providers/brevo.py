@@ -30,6 +30,7 @@ import orjson
 from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
+from adapters.providers import json_values
 from adapters.providers.correlation import correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
@@ -203,9 +204,9 @@ def _rejection(body: bytes, batch: bool, index: int, problem: BodyError) -> Reje
     """One event set aside, alone as a body Brevo could have posted."""
     if batch:
         element = _ELEMENTS.validate_json(body)[index]
-        data = orjson.dumps([element])
+        data = json_values.dumps([element])
     else:
-        element, data = orjson.loads(body), body
+        element, data = json_values.loads(body), body
     raw_type = element.get("event") if isinstance(element, dict) else None
     return Rejected(
         index=index,

@@ -46,6 +46,15 @@ class GenericObservationIn(BaseModel):
         )
 
 
+def is_blank(line: bytes) -> bool:
+    """A line that holds no event: nothing but whitespace once read as text.
+
+    The cut of a body by message (``adapters/intake/splitting.py``) counts the lines this
+    says hold events, so both must agree on it, Unicode whitespace such as U+001C included.
+    """
+    return not line.decode("utf-8", "replace").strip()
+
+
 def parse(body: bytes) -> Parsed:
     """JSON lines, one observation each; a bad line is told by its number, counted from 1."""
     observations: list[Observation] = []
@@ -55,7 +64,7 @@ def parse(body: bytes) -> Parsed:
         except UnicodeDecodeError as error:
             problem = f"not UTF-8 text (byte {error.start + 1})"
             raise BodyError(NAME, number, None, problem, unit="line") from None
-        if not line.strip():
+        if is_blank(raw):
             continue
         try:
             observations.append(GenericObservationIn.model_validate_json(line).to_observation())

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
+from adapters.providers import json_values
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Rejected
 
@@ -16,7 +15,7 @@ def set_aside(error: BodyError, index: int, element: Any, raw_type: str | None) 
     ``error`` says why it cannot be read; the one-element array is what the provider would
     have posted for it alone, so it can be replayed as it is once the cause is fixed.
     """
-    return Rejected(index, str(error), orjson.dumps([element]), raw_type)
+    return Rejected(index, str(error), json_values.dumps([element]), raw_type)
 
 
 def whole_body_aside(error: BodyError, body: bytes, raw_type: str | None) -> Rejected:

@@ -19,13 +19,14 @@ is far below it, a real time in milliseconds far above it.
 """
 
 
+def _finite(value: float) -> bool:
+    # An integer is always finite, and one beyond a double would make isfinite overflow.
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def from_epoch(value: float, provider: str, index: int | None, field: str) -> datetime:
     """An instant from seconds since 1970 (a fraction is kept to the microsecond)."""
-    if (
-        isinstance(value, bool)
-        or not math.isfinite(value)
-        or not 0 <= value < _LATEST_EPOCH_SECONDS
-    ):
+    if isinstance(value, bool) or not _finite(value) or not 0 <= value < _LATEST_EPOCH_SECONDS:
         raise BodyError(provider, index, field, f"{value!r} is not a time in epoch seconds")
     return datetime.fromtimestamp(value, UTC)
 
@@ -37,10 +38,10 @@ def from_epoch_either(value: float, provider: str, index: int | None, field: str
     ``timestamp`` in milliseconds, Brevo's ``ts_epoch`` comes both ways); see
     ``MILLISECONDS_FROM``. A value that is a time in neither unit is refused.
     """
-    if isinstance(value, bool) or not math.isfinite(value):
+    if isinstance(value, bool) or not _finite(value):
         raise BodyError(provider, index, field, f"{value!r} is not a time in epoch seconds")
     if value >= MILLISECONDS_FROM:
-        if value / 1000 >= _LATEST_EPOCH_SECONDS:
+        if value >= _LATEST_EPOCH_SECONDS * 1000:
             raise BodyError(
                 provider, index, field, f"{value!r} is not a time in epoch milliseconds"
             )

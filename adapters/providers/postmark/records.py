@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
+from adapters.providers import json_values
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
 from adapters.providers.postmark.deliveries import bounced, delivered, spam_complained
@@ -41,11 +40,13 @@ def parse(body: bytes) -> Parsed:
         except BodyError as error:
             if not array:
                 rejected.append(
-                    whole_body_aside(error, body, raw_type_of(orjson.loads(body), "RecordType"))
+                    whole_body_aside(
+                        error, body, raw_type_of(json_values.loads(body), "RecordType")
+                    )
                 )
                 continue
             if elements is None:
-                elements = orjson.loads(body)
+                elements = json_values.loads(body)
             element = elements[index]
             rejected.append(set_aside(error, index, element, raw_type_of(element, "RecordType")))
             continue
@@ -61,7 +62,7 @@ def _single(body: bytes) -> list[Record | BodyError]:
     try:
         return [validate_fast(NAME, ONE, body, batch=False)]
     except BodyError as error:
-        if error.index is None or not isinstance(orjson.loads(body), dict):
+        if error.index is None or not isinstance(json_values.loads(body), dict):
             raise
         return [error]
 
@@ -74,12 +75,12 @@ def _batch(body: bytes) -> list[Record | BodyError]:
     except BodyError as error:
         if error.index is None:
             raise
-    return [_one_of(index, element) for index, element in enumerate(orjson.loads(body))]
+    return [_one_of(index, element) for index, element in enumerate(json_values.loads(body))]
 
 
 def _one_of(index: int, element: Any) -> Record | BodyError:
     try:
-        return validate_fast(NAME, ONE, orjson.dumps(element), batch=False)
+        return validate_fast(NAME, ONE, json_values.dumps(element), batch=False)
     except BodyError as error:
         return BodyError(NAME, index, error.field, error.problem)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from adapters.providers import json_values
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
 from adapters.providers.set_aside import raw_type_of, set_aside
@@ -51,7 +51,7 @@ def parse(body: bytes) -> Parsed:
             result = _read(index, envelope.msys, metadata_by_meta)
         except BodyError as error:
             if elements is None:
-                elements = orjson.loads(body)
+                elements = json_values.loads(body)
             element = elements[index]
             rejected.append(set_aside(error, index, element, _raw_type(element)))
             continue
@@ -70,7 +70,7 @@ def _envelopes(body: bytes) -> list[Envelope | BodyError]:
     except BodyError as error:
         if error.index is None:
             raise
-    return [_envelope_of(index, element) for index, element in enumerate(orjson.loads(body))]
+    return [_envelope_of(index, element) for index, element in enumerate(json_values.loads(body))]
 
 
 def _envelope_of(index: int, element: Any) -> Envelope | BodyError:

@@ -60,6 +60,12 @@ def test_utf8_bodies_travel_as_text_others_as_base64() -> None:
             "not valid base64",
         ),
         (
+            # Found by fuzzing: text that is not ASCII was a ValueError, not an envelope's.
+            b'{"provider": "brevo", "received_at": "2026-11-23T09:00:00Z", '
+            b'"body_base64": "\xc3\xa9"}',
+            "not valid base64",
+        ),
+        (
             b'{"provider": "brevo", "received_at": "2026-11-23T09:00:00Z", "body": "", "x": 1}',
             "field 'x'",
         ),

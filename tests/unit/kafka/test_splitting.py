@@ -147,3 +147,18 @@ def test_every_fixture_cut_by_message_says_what_the_whole_body_says(provider: st
     whole = _observed(provider, data)
     assert sum((_observed(provider, part.data) for part in parts), Counter()) == whole
     assert sum(part.events for part in parts) == len(elements)
+
+
+def test_generic_lines_of_unicode_whitespace_are_blank_to_the_cut_as_to_the_parser() -> None:
+    # Found by fuzzing: a line of U+001C is blank to the parser (str.strip) but was an
+    # element to the cut (bytes.strip), so a body of two messages could not be cut.
+    line = (
+        '{"provider":"brevo","provider_message_id":"%s","recipient":"a@example.com",'
+        '"event":"delivered","occurred_at":"2026-11-23T09:00:00Z"}'
+    )
+    lines = [(line % "m1").encode(), b"\x1c\xc2\xa0", (line % "m2").encode()]
+    data = b"\n".join(lines) + b"\n"
+
+    records = _records("generic", data)
+
+    assert [e.data for _, e in records] == [lines[0] + b"\n", lines[2] + b"\n"]
