@@ -35,6 +35,7 @@ from adapters.providers.correlation import correlation
 from adapters.providers.errors import BodyError
 from adapters.providers.parsed import Notice, Parsed, Rejected, unknown_type
 from adapters.providers.schema import Schema
+from adapters.providers.set_aside import raw_type_of, set_aside, whole_body_aside
 from adapters.providers.timestamps import from_epoch_either
 from adapters.providers.validation import event_error, is_array, validate_fast
 from domain.errors import InvalidObservationError
@@ -133,12 +134,13 @@ def parse(body: bytes) -> Parsed:
     """
     batch = is_array(body)
     rejected: list[Rejected] = []
+    elements = _Elements(body)
     try:
         events = list(enumerate(_events(body, batch)))
     except BodyError as problem:
         if problem.index is None or (not batch and problem.field is None):
             raise
-        events = _each(body, batch, rejected)
+        events = _each(body, batch, elements, rejected)
     observations: list[Observation] = []
     notices: list[Notice] = []
     for index, event in events:
@@ -152,7 +154,7 @@ def parse(body: bytes) -> Parsed:
             try:
                 observations.append(_observation(index, event, kind))
             except BodyError as problem:
-                rejected.append(_rejection(body, batch, index, problem))
+                rejected.append(_rejection(body, batch, elements, index, problem))
     rejected.sort(key=lambda one: one.index)
     return Parsed(observations, notices, rejected)
 
@@ -168,17 +170,19 @@ def _events(body: bytes, batch: bool) -> list[Event]:
     return [validate_fast(NAME, SINGLE, body, batch=False)]
 
 
-def _each(body: bytes, batch: bool, rejected: list[Rejected]) -> list[tuple[int, Event]]:
+def _each(
+    body: bytes, batch: bool, elements: _Elements, rejected: list[Rejected]
+) -> list[tuple[int, Event]]:
     """The events of a body with one the schema refuses, each validated alone.
 
     A refused event goes to ``rejected``; a plain webhook's one event is the whole body.
     """
     if not batch:
         problem = _single_problem(body)
-        rejected.append(_rejection(body, batch, 0, problem))
+        rejected.append(_rejection(body, batch, elements, 0, problem))
         return []
     valid: list[tuple[int, Event]] = []
-    for index, element in enumerate(_ELEMENTS.validate_json(body)):
+    for index, element in enumerate(elements.all()):
         try:
             valid.append((index, SINGLE.fast.validate_python(element)))
         except ValidationError:
@@ -187,7 +191,7 @@ def _each(body: bytes, batch: bool, rejected: list[Rejected]) -> list[tuple[int,
                 problem = BodyError(NAME, index, None, "not a Brevo event")
             except ValidationError as refused:
                 problem = event_error(NAME, refused, index)
-            rejected.append(_rejection(body, batch, index, problem))
+            rejected.append(_rejection(body, batch, elements, index, problem))
     return valid
 
 
@@ -200,20 +204,28 @@ def _single_problem(body: bytes) -> BodyError:
     return BodyError(NAME, 0, None, "not a Brevo event")
 
 
-def _rejection(body: bytes, batch: bool, index: int, problem: BodyError) -> Rejected:
+class _Elements:
+    """A batch's elements, decoded once, when the first of them is needed: most bodies are
+    read whole by the fast path and never need them."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._decoded: list[Any] | None = None
+
+    def all(self) -> list[Any]:
+        if self._decoded is None:
+            self._decoded = _ELEMENTS.validate_json(self._body)
+        return self._decoded
+
+
+def _rejection(
+    body: bytes, batch: bool, elements: _Elements, index: int, problem: BodyError
+) -> Rejected:
     """One event set aside, alone as a body Brevo could have posted."""
     if batch:
-        element = _ELEMENTS.validate_json(body)[index]
-        data = json_values.dumps([element])
-    else:
-        element, data = json_values.loads(body), body
-    raw_type = element.get("event") if isinstance(element, dict) else None
-    return Rejected(
-        index=index,
-        reason=str(problem),
-        data=data,
-        raw_type=raw_type if isinstance(raw_type, str) else None,
-    )
+        element = elements.all()[index]
+        return set_aside(problem, index, element, raw_type_of(element, "event"))
+    return whole_body_aside(problem, body, raw_type_of(json_values.loads(body), "event"))
 
 
 def _observation(index: int, event: Event, kind: EventKind) -> Observation:
