@@ -36,11 +36,14 @@ from projections.catalogue import READ_MODELS
 from projections.queries import ReadModels
 from projections.read_model import ReadModel
 from projections.runner import PAGE_SIZE, Progress, Runner
+from projections.signals import SignalDecisions
 from projections.view import ViewRecorder
 
 log = structlog.get_logger()
 
-MESSAGE_VIEWS = [name for name in READ_MODELS if name != AddressStatus.name]
+MESSAGE_VIEWS = [
+    name for name in READ_MODELS if name not in {AddressStatus.name, SignalDecisions.name}
+]
 """The views ReadModels queries, in the catalogue's order."""
 
 
