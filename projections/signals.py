@@ -2,10 +2,12 @@
 failed after it was delivered, an address that became suppressed.
 
 The projection folds each message as the sent-mail list does, one event at a time, and
-compares what the event changed: every transition is decided by the log's order alone, so a
-replay or a rebuild decides the same ones, and a signal's id, derived from the event that
-caused it, is written to the outbox once (``projections/signal_outbox.py``). The outbox is not
-among the tables a rebuild drops: the senders' cursors point into it.
+compares what the event changed, once the message is registered (before that, the recipients
+the provider named so far may not be all of them, and an outcome would be a guess). Every
+transition is decided by the log's order alone, so a replay or a rebuild decides the same
+ones, and a signal's id, derived from the event that caused it, is written to the outbox once
+(``projections/signal_outbox.py``). The outbox is not among the tables a rebuild drops: the
+senders' cursors point into it.
 """
 
 from __future__ import annotations
@@ -78,11 +80,14 @@ class SignalDecisions(ReadModel):
                 continue  # applied already
             fold_events(folds, [event])
             fold = folds[key][0]
+            if fold.registration is None or fold.owner is None:
+                # Until the platform says whom it sent to, an outcome is a guess from the
+                # recipients the provider named so far: decided once the registration is in.
+                outcomes[key] = Outcome.PENDING.value
+                continue
             before = outcomes.get(key, Outcome.PENDING.value)
             outcome = fold.outcome()
             outcomes[key] = outcome.value
-            if fold.owner is None:
-                continue  # a log written before ids named their tenant
             if outcome.value != before and outcome in FAILED_OUTCOMES:
                 self._message_signal(tx, event, fold, FAILED_OUTCOMES[outcome])
             for address, recipient in _touched(fold, event):

@@ -85,3 +85,20 @@ def test_a_rebuild_and_a_second_reader_decide_nothing_twice(
     finally:
         for side in sides:
             side.close()
+
+
+def test_events_before_the_registration_give_the_registered_outcome_only(
+    database_url: str, ledger: Ledger
+) -> None:
+    with open_read_side(parse_database_url(database_url), ledger) as side:
+        # The provider names only Bob, who bounced: alone he would make it an error.
+        ledger.record(
+            bound([an_observation(EventKind.HARD_BOUNCE, 2, BOB, provider_message_id="early")])
+        )
+        side.catch_up()
+        assert [s for s in outbox(side) if "message" in s] == []
+        ledger.register([a_send(ANA, BOB, provider_message_id="early", external_ref="early")])
+        side.catch_up()
+        [signal] = [s for s in outbox(side) if "message" in s]
+    assert signal["kind"] == SignalKind.MESSAGE_ALERT
+    assert signal["message"]["external_ref"] == "early"
