@@ -51,8 +51,10 @@ def status(ctx: click.Context) -> None:
     database, side = open_views(ctx)
     with user_errors(database), side:
         head = side.ledger.recorder.max_notification_id() or 0
-        for name, model in side.models.items():
-            position = model.view.position()
+        positions = {name: model.view.position() for name, model in side.models.items()}
+        # The policy process is not a view, but it follows the log the same way.
+        positions["policies"] = side.policies.position()
+        for name, position in positions.items():
             click.echo(f"{name:<18} at {position:>10}  behind {head - position:>10}")
 
 
