@@ -28,14 +28,23 @@ from domain.kinds import EventKind
 from domain.suppression import (
     AddressFact,
     Lift,
+    Reason,
+    Standing,
     Suppression,
     SuppressionPolicy,
     derive_suppression,
+    standing_after,
 )
 from domain.values import normalise_address
 
 MIN_KEY_BYTES = 32
 """The installation's address key is at least this long (HMAC-SHA256's block of security)."""
+
+MAX_KEPT_FACTS = 400
+"""Facts an address keeps one by one; beyond, the oldest are folded into its standing."""
+
+KEPT_AFTER_FOLDING = 200
+"""Facts kept one by one after folding: a fact that old arriving late is the rare case."""
 
 
 def address_id(key: bytes, tenant: str, address: str) -> UUID:
@@ -126,6 +135,8 @@ class Address(Aggregate):
         self.lifts: list[list[str]] = []  # [at, by, reason]
         self.preferences: list[list[str]] = []  # [preference, at, by]
         self.recorded: dict[str, Any] | None = None  # the last Suppressed, until Reinstated
+        # Where the rules stood after the facts no longer kept one by one (see Folded).
+        self.folded: dict[str, Any] | None = None  # {"at", "standing"}
 
     class FactNoted(Aggregate.Event):
         """A provider event about a message to this address that bears on its suppression."""
@@ -174,6 +185,26 @@ class Address(Aggregate):
             aggregate.lifts.append([self.at.isoformat(), self.by, self.reason])
             aggregate.recorded = None
 
+    class Folded(Aggregate.Event):
+        """The oldest facts and lifts, up to ``at``, folded into where the rules stood after
+        them, so that an address sent to for years stays small. A fact that happened before
+        ``at`` and arrives after this is kept no more: it can no longer reorder the past."""
+
+        at: datetime
+        standing: dict[str, Any]
+
+        def apply(self, aggregate: Address) -> None:
+            at = self.at
+            aggregate.facts = {
+                key: fact
+                for key, fact in aggregate.facts.items()
+                if datetime.fromisoformat(fact[1]) > at
+            }
+            aggregate.lifts = [
+                lift for lift in aggregate.lifts if datetime.fromisoformat(lift[0]) > at
+            ]
+            aggregate.folded = {"at": at.isoformat(), "standing": self.standing}
+
     class PreferenceSet(Aggregate.Event):
         """The platform or an admin recorded whether the recipient wants e-mail."""
 
@@ -187,7 +218,10 @@ class Address(Aggregate):
     def note(self, fact: AddressFact) -> bool:
         """Keep a provider fact; False, recording nothing, when it is kept already."""
         key = f"{fact.message_id}/{fact.event_id}"
-        if key in self.facts:
+        if key in self.facts or (
+            self.folded is not None
+            and fact.occurred_at <= datetime.fromisoformat(self.folded["at"])
+        ):
             return False
         self.trigger_event(
             self.FactNoted,
@@ -201,6 +235,7 @@ class Address(Aggregate):
     def settle(self, policy: SuppressionPolicy) -> Suppression | None:
         """Record a change of the derived suppression (Suppressed or Reinstated), if any;
         returns the suppression that was newly recorded."""
+        self._fold(policy)
         derived = self.derived(policy)
         recorded = self.recorded
         if derived is not None:
@@ -223,6 +258,27 @@ class Address(Aggregate):
             expired = until is not None and latest is not None and latest >= until
             self.trigger_event(self.Reinstated, reason="expired" if expired else "reordered")
         return None
+
+    def _fold(self, policy: SuppressionPolicy) -> None:
+        """Fold the oldest facts into the standing once there are too many to keep."""
+        if len(self.facts) <= MAX_KEPT_FACTS:
+            return
+        ordered = sorted(self.address_facts(), key=lambda f: f.sort_key)
+        at = ordered[-KEPT_AFTER_FOLDING - 1].occurred_at
+        lifts = self.lift_records()
+        standing = standing_after(
+            [f for f in ordered if f.occurred_at <= at],
+            [lift for lift in lifts if lift.at <= at],
+            policy,
+            start=self.standing(),
+        )
+        self.trigger_event(self.Folded, at=at, standing=standing_record(standing))
+
+    def standing(self) -> Standing:
+        """Where the rules stood after the facts folded, or nowhere yet."""
+        if self.folded is None:
+            return Standing()
+        return standing_of_record(self.folded["standing"])
 
     def lift(self, *, by: str, reason: str, at: datetime, policy: SuppressionPolicy) -> None:
         """Lift the suppression in force at ``at``; NotSuppressedError when there is none."""
@@ -251,7 +307,9 @@ class Address(Aggregate):
 
     def derived(self, policy: SuppressionPolicy) -> Suppression | None:
         """The suppression the facts and lifts lead to, its expiry not applied."""
-        return derive_suppression(self.address_facts(), self.lift_records(), policy)
+        return derive_suppression(
+            self.address_facts(), self.lift_records(), policy, start=self.standing()
+        )
 
     def preference(self) -> PreferenceChange | None:
         """The latest preference recorded (by its time, then who set it, then the value)."""
@@ -272,6 +330,47 @@ class Address(Aggregate):
             facts=len(self.facts),
             version=self.version,
         )
+
+
+def standing_record(standing: Standing) -> dict[str, Any]:
+    """A Standing as plain JSON values, as a Folded event stores it."""
+    suppression = standing.suppression
+    return {
+        "suppression": None
+        if suppression is None
+        else {
+            "reason": suppression.reason.value,
+            "since": suppression.since.isoformat(),
+            "until": suppression.until.isoformat() if suppression.until else None,
+            "failures": [_fact_record(f) for f in suppression.failures],
+        },
+        "streak": [_fact_record(f) for f in standing.streak],
+    }
+
+
+def standing_of_record(record: dict[str, Any]) -> Standing:
+    """The Standing that standing_record() gave."""
+    kept = record["suppression"]
+    suppression = (
+        None
+        if kept is None
+        else Suppression(
+            Reason(kept["reason"]),
+            datetime.fromisoformat(kept["since"]),
+            datetime.fromisoformat(kept["until"]) if kept["until"] else None,
+            tuple(_fact_of_record(f) for f in kept["failures"]),
+        )
+    )
+    return Standing(suppression, tuple(_fact_of_record(f) for f in record["streak"]))
+
+
+def _fact_of_record(record: dict[str, str]) -> AddressFact:
+    return AddressFact(
+        EventKind(record["kind"]),
+        datetime.fromisoformat(record["occurred_at"]),
+        UUID(record["message_id"]),
+        record["event_id"],
+    )
 
 
 def _fact_record(fact: AddressFact) -> dict[str, str]:

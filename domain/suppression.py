@@ -117,14 +117,39 @@ class Suppression:
         return self.until is None or moment < self.until
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where the rules stand after some facts: the suppression, and the temporary failures
+    counted towards one. What an address keeps of the facts it no longer keeps one by one."""
+
+    suppression: Suppression | None = None
+    streak: tuple[AddressFact, ...] = ()
+
+
 def derive_suppression(
-    facts: Iterable[AddressFact], lifts: Iterable[Lift], policy: SuppressionPolicy
+    facts: Iterable[AddressFact],
+    lifts: Iterable[Lift],
+    policy: SuppressionPolicy,
+    *,
+    start: Standing = Standing(),
 ) -> Suppression | None:
-    """The suppression the facts and lifts lead to, or None; its expiry is not applied here
-    (see Suppression.holds_at), since it depends on when one asks."""
+    """The suppression the facts and lifts (all after ``start``) lead to, or None; its
+    expiry is not applied here (see Suppression.holds_at), since it depends on when one asks."""
+    return standing_after(facts, lifts, policy, start=start).suppression
+
+
+def standing_after(
+    facts: Iterable[AddressFact],
+    lifts: Iterable[Lift],
+    policy: SuppressionPolicy,
+    *,
+    start: Standing = Standing(),
+) -> Standing:
+    """Where the rules stand after ``start`` and then the facts and lifts, in the domain's
+    order."""
     timeline: list[AddressFact | Lift] = sorted([*facts, *lifts], key=lambda item: item.sort_key)
-    current: Suppression | None = None
-    streak: list[AddressFact] = []
+    current = start.suppression
+    streak = list(start.streak)
     for item in timeline:
         if isinstance(item, Lift):
             current, streak = None, []
@@ -134,7 +159,7 @@ def derive_suppression(
         if current is not None:
             continue
         current, streak = _step(item, streak, policy)
-    return current
+    return Standing(current, tuple(streak))
 
 
 def _step(

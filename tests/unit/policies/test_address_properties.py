@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import domain.address as address_module
 from domain.address import Address, Preference
-from domain.suppression import FOLLOWED, AddressFact, Lift, SuppressionPolicy
+from domain.kinds import EventKind
+from domain.suppression import (
+    FOLLOWED,
+    AddressFact,
+    Lift,
+    SuppressionPolicy,
+    derive_suppression,
+)
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 KEY = b"an installation key of 32 bytes!"
@@ -106,3 +115,29 @@ def test_the_latest_preference_wins_whatever_the_order_it_arrived_in(
     shuffled = list(changes)
     rng.shuffle(shuffled)  # type: ignore[attr-defined]
     assert final(shuffled) == final(changes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(facts, min_size=10, max_size=40, unique_by=lambda f: (f.message_id, f.event_id)),
+    policies,
+)
+def test_an_address_folding_its_oldest_facts_derives_what_all_its_facts_derive(
+    noted: list[AddressFact], policy: SuppressionPolicy
+) -> None:
+    # Kept small here so that folding happens; facts arriving in their own order, as most do.
+    in_time = sorted(noted, key=lambda f: f.sort_key)
+    address = Address.start(KEY, "acme", "ana@example.com")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(address_module, "MAX_KEPT_FACTS", 6)
+        patch.setattr(address_module, "KEPT_AFTER_FOLDING", 3)
+        for fact in in_time:
+            address.note(fact)
+            address.settle(policy)
+            assert len(address.facts) <= 7
+    assert address.folded is not None
+    assert address.derived(policy) == derive_suppression(in_time, [], policy)
+    # A fact older than the fold, arriving now, is kept no more.
+    assert not address.note(
+        AddressFact(EventKind.HARD_BOUNCE, T0 - timedelta(days=1), MESSAGES[0], "late")
+    )
