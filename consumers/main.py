@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from adapters.cli.addresses import addresses, policy, suppressions
 from adapters.cli.demo import demo
 from adapters.cli.kafka import dead_letters, publish
 from adapters.cli.keys import keys
@@ -64,6 +65,9 @@ for command in (categories, templates, stats):
     main.add_command(command)
 main.add_command(dead_letters)
 main.add_command(quarantine)
+main.add_command(addresses)
+main.add_command(suppressions)
+main.add_command(policy)
 projections.add_command(run_projections)
 main.add_command(projections)
 

@@ -22,6 +22,7 @@ from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
 from adapters.logging import route_to_structlog
 from adapters.storage.database import Database
+from adapters.storage.tenant_policies import PolicyDefaults
 from consumers.signals import stopping_on_signals
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def serve(ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int)
         host,
         port,
         limits=settings.connection_limits(),
+        policies=settings.policy_defaults(),
     )
 
 
@@ -84,7 +86,10 @@ class _Stop:
 
 
 def _open(
-    database: Database, verification: Mapping[str, str], kafka: KafkaSettings | None
+    database: Database,
+    verification: Mapping[str, str],
+    kafka: KafkaSettings | None,
+    policies: PolicyDefaults | None,
 ) -> ApiContext:
     # Imported here so that the rest of the command line starts without FastAPI.
     from adapters.api.context import open_context
@@ -93,7 +98,7 @@ def _open(
     with user_errors(database), broker:
         if kafka is not None:
             ensure_topics(kafka)
-        return open_context(database, verification, kafka)
+        return open_context(database, verification, kafka, policies=policies)
 
 
 def serve_forever(
@@ -104,11 +109,12 @@ def serve_forever(
     port: int,
     *,
     limits: ConnectionLimits | None = None,
+    policies: PolicyDefaults | None = None,
 ) -> None:
     """Serve the API until SIGTERM or SIGINT; failures to start raise ClickException."""
     stop = _Stop()
     with stopping_on_signals(stop):
-        context = _open(database, verification, kafka)
+        context = _open(database, verification, kafka, policies)
         try:
             _serve(context, kafka, host, port, stop, limits or ConnectionLimits())
         finally:

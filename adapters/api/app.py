@@ -18,13 +18,16 @@ from adapters.api.models import Health, KeyRequest
 from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import (
+    addresses,
     dossiers,
     history,
     keys,
     messages,
+    policy,
     quarantine,
     registrations,
     stats,
+    suppressions,
     webhooks,
 )
 from adapters.intake.registrations import RegistrationIn
@@ -85,7 +88,19 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         """No key needed: for load balancers and probes."""
         return Health()
 
-    routes = (messages, registrations, history, dossiers, stats, webhooks, keys, quarantine)
+    routes = (
+        messages,
+        registrations,
+        history,
+        dossiers,
+        stats,
+        webhooks,
+        keys,
+        quarantine,
+        addresses,
+        suppressions,
+        policy,
+    )
     for module in routes:
         app.include_router(module.router, dependencies=strict_query)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

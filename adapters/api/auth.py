@@ -140,3 +140,11 @@ KeyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_KEYS))]
 """The caller's key, allowed to list, issue and revoke its tenant's keys."""
 QuarantineManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_QUARANTINE))]
 """The caller's key, allowed to see and replay its tenant's quarantined events."""
+AddressReader = Annotated[ApiKey, Depends(requires(Permission.READ_ADDRESSES))]
+"""The caller's key, allowed addresses' statuses and the suppression list."""
+AddressChecker = Annotated[ApiKey, Depends(requires(Permission.CHECK_ADDRESSES))]
+"""The caller's key, allowed to ask whether addresses may be sent to."""
+PreferenceSetter = Annotated[ApiKey, Depends(requires(Permission.SET_PREFERENCES))]
+"""The caller's key, allowed to record recipients' preferences."""
+PolicyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_POLICIES))]
+"""The caller's key, allowed to lift suppressions and set the tenant's rules."""

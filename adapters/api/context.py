@@ -18,6 +18,7 @@ from adapters.storage.database import Database, open_ledger
 from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
 from adapters.storage.seen_tokens import SeenTokens
+from adapters.storage.tenant_policies import PolicyDefaults
 from adapters.verification.registry import Verifier, configured_verifiers
 from adapters.verification.replays import with_seen_tokens
 from domain.ledger import Ledger
@@ -55,6 +56,8 @@ def open_context(
     database: Database,
     verification: Mapping[str, str],
     kafka: KafkaSettings | None = None,
+    *,
+    policies: PolicyDefaults | None = None,
 ) -> ApiContext:
     """Open the ledger, the key store, the read side (and the Kafka producer); all or none.
 
@@ -67,7 +70,7 @@ def open_context(
         resources.callback(ledger.close)
         keys = KeyStore(database)
         resources.callback(keys.close)
-        read_side = open_read_side(database, ledger)
+        read_side = open_read_side(database, ledger, policies=policies)
         resources.callback(read_side.close)
         quarantine = Quarantine(database)
         resources.callback(quarantine.close)

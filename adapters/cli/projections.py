@@ -9,7 +9,7 @@ import time
 
 import click
 
-from adapters.cli.support import database_of, user_errors
+from adapters.cli.support import database_of, settings_of, user_errors
 from adapters.storage.database import Database
 from adapters.storage.read_side import ReadSide, open_read_side
 from projections.catalogue import READ_MODELS
@@ -20,7 +20,7 @@ def open_views(ctx: click.Context) -> tuple[Database, ReadSide]:
     """The database the command line names, and the read side on it."""
     database = database_of(ctx)
     with user_errors(database):
-        return database, open_read_side(database)
+        return database, open_read_side(database, policies=settings_of(ctx).policy_defaults())
 
 
 @click.group()

@@ -16,11 +16,15 @@ from hypothesis import strategies as st
 from adapters.cli.presenters import message_json
 from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
+from adapters.storage.tenant_policies import PolicyDefaults
 from domain.kinds import EventKind
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, RecipientType, Send
 from tests.conftest import T0
 from tests.integration.test_projections import Dump, dump_tables
+
+SHARED_KEY = PolicyDefaults(address_key=bytes(range(32)))
+"""One address key for databases whose views are compared: the ids derive from it."""
 
 Input = Send | Observation
 """One registration or provider event, as a platform or a provider hands it over."""
@@ -264,14 +268,19 @@ def views_after(
     database = parse_database_url(f"sqlite:///{folder / 'ledger.sqlite'}")
     with (
         open_ledger(database) as ledger,
-        open_read_side(database, ledger, page_size=page_size) as side,
+        open_read_side(database, ledger, page_size=page_size, policies=SHARED_KEY) as side,
     ):
         for item, catch_up in zip(inputs, catch_up_after, strict=True):
             write(ledger, [item])
             if catch_up:
                 side.catch_up()
         side.catch_up()
-        return dump_tables(side)
+        dumped = dump_tables(side)
+    # How many times an address was suppressed and reinstated on the way depends on the order
+    # its facts arrived in; where it ends up does not.
+    for row in dumped["addresses.address_status"]:
+        row.pop("version")
+    return dumped
 
 
 @settings(
