@@ -15,6 +15,7 @@ from adapters.storage.read_side import ReadSide, open_read_side
 from domain.kinds import EventKind as K
 from domain.ledger import Ledger
 from domain.values import Send
+from projections.signal_outbox import OUTBOX_TABLE, SignalKind, signals_after
 from tests.conftest import T0
 from tests.integration.test_projections import a_registration, an_event, id_of, listed_ids
 
@@ -170,3 +171,25 @@ def test_daily_counts_by_template_follow_later_events_and_stay_with_their_tenant
         (DAY1.date().isoformat(), "secret-template", 1, 0, 0),
     ]
     assert side.queries.daily_counts("initech", by="category") == []
+
+
+def test_a_signal_about_a_send_from_a_template_names_it(database_url: str, ledger: Ledger) -> None:
+    # What "signals only for template-based e-mails" filters on: the outbox row's template.
+    ledger.register([sent("t1", "invoice", "invoice-v3"), sent("u1", "invoice", None)])
+    ledger.record([an_event("t1", K.HARD_BOUNCE, 1), an_event("u1", K.HARD_BOUNCE, 1)])
+
+    with open_read_side(parse_database_url(database_url), ledger) as side:
+        side.catch_up()
+        view = side.models["signals"].view
+        with view.reading() as tx:
+            signals = signals_after(tx, view.table(OUTBOX_TABLE), 0, 100)
+
+    about_messages = {
+        (s.message_id, s.category, s.template)
+        for s in signals
+        if s.kind is SignalKind.MESSAGE_ERROR
+    }
+    assert about_messages == {
+        (UUID(id_of("t1")), "invoice", "invoice-v3"),
+        (UUID(id_of("u1")), "invoice", None),
+    }
