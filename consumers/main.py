@@ -14,7 +14,7 @@ from adapters.cli.kafka import dead_letters, publish
 from adapters.cli.keys import keys
 from adapters.cli.projections import projections
 from adapters.cli.quarantine import quarantine
-from adapters.cli.reading import history, messages, show
+from adapters.cli.reading import categories, history, messages, show, stats, templates
 from adapters.cli.recording import ingest, register
 from adapters.cli.support import run_in_one_line, user_errors
 from adapters.intake.fast_hashing import use_fast_hashing
@@ -60,6 +60,8 @@ def _default_level(command: str | None) -> LogLevel:
 
 
 for command in (register, ingest, show, messages, history, demo, publish, consume, serve, keys):
+    main.add_command(command)
+for command in (categories, templates, stats):
     main.add_command(command)
 main.add_command(dead_letters)
 main.add_command(quarantine)

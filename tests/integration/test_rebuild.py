@@ -71,6 +71,7 @@ def message_inputs(rnd: random.Random, n: int) -> tuple[Send | None, list[Observ
             provider_message_id=None if refused else provider_message_id,
             dossier_id=rnd.choice(DOSSIERS),
             category=rnd.choice([None, "billing"]),
+            template=rnd.choice([None, None, "tpl-invoice", "tpl-reminder"]),
             subject=f"Subject {n}",
             sender=rnd.choice(["billing@acme.example", "support@acme.example"]),
             tags=tuple(rnd.sample(["a", "b", "c"], rnd.randint(0, 2))),
@@ -145,6 +146,18 @@ def test_views_rebuilt_from_the_log_equal_the_views_kept_live(
         registered = [ledger.get_message(i) for i in ids]
         registered = [state for state in registered if state.registration is not None]
         assert sum(day["messages"] for day in side.queries.daily_counts(None)) == len(registered)
+        # Templates present, and the counts split by category and by template add up.
+        assert {s.registration.template for s in registered if s.registration} == {
+            None,
+            "tpl-invoice",
+            "tpl-reminder",
+        }
+        assert live["daily_counts.daily_group_counts"]
+        for by in ("category", "template"):
+            split = side.queries.daily_counts(None, by=by)
+            assert sum(day["messages"] for day in split) == len(registered)
+            groups = side.queries.groups(None, by)
+            assert sum(group["messages"] for group in groups) == len(registered)
         # The live views say what the ledger says of every message.
         for message_id in ids:
             assert side.queries.message(message_id, None) == message_json(
@@ -227,6 +240,8 @@ def one_message(draw: st.DrawFn, m: int) -> list[Input]:
             provider=None if refused else "mailgun",
             provider_message_id=None if refused else f"h-{m}",
             dossier_id=draw(st.sampled_from(DOSSIERS[:3])),
+            category=draw(st.sampled_from([None, "billing"])),
+            template=draw(st.sampled_from([None, "tpl-invoice"])),
             error="rejected" if refused else None,
         )
         events.insert(draw(st.integers(0, len(events))), send)
