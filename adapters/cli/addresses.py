@@ -200,12 +200,15 @@ def set_policy(
 ) -> None:
     """Save the tenant's own rules; they apply to facts settled from now on."""
     owner = receiving_tenant(ctx, tenant)
-    rules = SuppressionPolicy(
-        soft_failures=soft_failures,
-        window=timedelta(days=window_days),
-        suppress_on_block=suppress_on_block,
-        expiry=timedelta(days=expiry_days) if expiry_days is not None else None,
-    )
+    try:
+        rules = SuppressionPolicy(
+            soft_failures=soft_failures,
+            window=timedelta(days=window_days),
+            suppress_on_block=suppress_on_block,
+            expiry=timedelta(days=expiry_days) if expiry_days is not None else None,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
     with read_side_of(ctx) as side:
         click.echo(dumps(policy_json(side.tenant_policies.set(owner, rules, by=OPERATOR))))
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.api.auth import PolicyManager
 from adapters.api.context import Context
-from adapters.api.errors import documented
+from adapters.api.errors import ApiError, documented
 from adapters.cli.addresses import policy_json
 from domain.suppression import SuppressionPolicy
 
@@ -47,12 +47,16 @@ def show_policy(key: PolicyManager, context: Context) -> dict[str, Any]:
 )
 def set_policy(body: PolicyBody, key: PolicyManager, context: Context) -> dict[str, Any]:
     """They apply to the facts settled from now on; suppressions in force stay."""
-    policy = SuppressionPolicy(
-        soft_failures=body.soft_failures,
-        window=timedelta(days=body.window_days),
-        suppress_on_block=body.suppress_on_block,
-        expiry=timedelta(days=body.expiry_days) if body.expiry_days is not None else None,
-    )
+    try:
+        policy = SuppressionPolicy(
+            soft_failures=body.soft_failures,
+            window=timedelta(days=body.window_days),
+            suppress_on_block=body.suppress_on_block,
+            expiry=timedelta(days=body.expiry_days) if body.expiry_days is not None else None,
+        )
+    except ValueError as error:
+        # A number of days so small it is no time at all.
+        raise ApiError(422, str(error), where="body") from None
     saved = context.read_side.tenant_policies.set(key.tenant, policy, by=f"key {key.key_id}")
     return policy_json(saved)
 

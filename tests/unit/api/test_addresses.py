@@ -169,3 +169,10 @@ def test_a_tenant_sets_its_own_rules_and_the_installations_apply_again_after_a_r
     assert (shown["status"], shown["reason"]) == ("suppressed", "blocked")
     assert shown["until"] is not None
     assert api.call("DELETE", "/v1/policy").json()["own"] is False
+
+
+def test_rules_of_no_time_at_all_are_refused_with_a_message(api: Api) -> None:
+    rules = {"soft_failures": 2, "window_days": 1e-300, "suppress_on_block": False}
+    refused = put(api, "/v1/policy", rules)
+    assert refused.status_code == 422
+    assert "window must be positive" in refused.json()["error"]["message"]
