@@ -254,8 +254,10 @@ class Address(Aggregate):
             return derived
         if recorded is not None:
             until = recorded["until"]
-            latest = max((at for _, at in self.facts.values()), default=None)
-            expired = until is not None and latest is not None and latest >= until
+            latest = max((f.occurred_at for f in self.address_facts()), default=None)
+            expired = (
+                until is not None and latest is not None and latest >= datetime.fromisoformat(until)
+            )
             self.trigger_event(self.Reinstated, reason="expired" if expired else "reordered")
         return None
 
