@@ -30,11 +30,15 @@ from adapters.kafka.settings import (
     DEFAULT_PROVIDER_EVENTS_TOPIC,
     KafkaSettings,
 )
+from adapters.signals.delivery import DEFAULT_TIMEOUT
+from adapters.signals.urls import UrlPolicy, parse_networks
 from adapters.storage.database import DEFAULT_DATABASE_URL
 from domain.errors import InvalidObservationError
 from domain.identity import check_tenant
 
 PREFIX = "MAILLEDGER_"
+
+DEFAULT_SIGNALS_TOPIC = "mailledger.signals"
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 
@@ -84,6 +88,15 @@ class Settings(BaseSettings):
     kafka_group_id: str = DEFAULT_GROUP_ID
     kafka_instance_id: str | None = None
 
+    signals_allow_http_loopback: bool = False
+    """Webhook subscriptions to loopback receivers (plain http to them too): local ones, tests."""
+    signals_allowed_networks: str | None = None
+    """Internal networks webhook subscriptions may reach after all: ``10.1.0.0/16, fd00::/8``."""
+    signals_topic: str = DEFAULT_SIGNALS_TOPIC
+    signals_delivery_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=120)
+    signals_interval: float = Field(default=1.0, gt=0, le=3600)
+    """Seconds between two steps of the signal senders."""
+
     # Secrets are SecretStr so that no repr, log line or error message shows them.
     brevo_webhook_username: str | None = None
     brevo_webhook_password: SecretStr | None = None
@@ -106,6 +119,12 @@ class Settings(BaseSettings):
     def _any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("signals_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        parse_networks(value)
+        return value
+
     @field_validator("default_tenant")
     @classmethod
     def _a_tenant(cls, value: str | None) -> str | None:
@@ -120,6 +139,7 @@ class Settings(BaseSettings):
         "kafka_bootstrap_servers",
         "kafka_instance_id",
         "default_tenant",
+        "signals_allowed_networks",
         *VERIFICATION_FIELDS,
         mode="before",
     )
@@ -144,6 +164,13 @@ class Settings(BaseSettings):
             header_timeout=self.http_header_timeout,
             keep_alive_timeout=self.http_keep_alive_timeout,
             max_connections=self.http_max_connections,
+        )
+
+    def url_policy(self) -> UrlPolicy:
+        """Where webhook subscriptions may send signals."""
+        return UrlPolicy(
+            allow_http_loopback=self.signals_allow_http_loopback,
+            allowed_networks=parse_networks(self.signals_allowed_networks),
         )
 
     def kafka(self, *, required: bool = True) -> KafkaSettings | None:

@@ -90,7 +90,12 @@ class Publisher:
 
     def _send(self, record: Record) -> Any:
         try:
-            return self._producer.send(record.topic, key=record.key, value=record.value)
+            return self._producer.send(
+                record.topic,
+                key=record.key,
+                value=record.value,
+                headers=list(record.headers) or None,
+            )
         except KafkaError as error:
             raise PublishError(f"cannot publish to {record.topic}: {error}") from None
 
