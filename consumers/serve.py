@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +21,8 @@ from adapters.cli.support import database_of, settings_of, user_errors
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
 from adapters.logging import route_to_structlog
+from adapters.signals.delivery import DEFAULT_TIMEOUT
+from adapters.signals.urls import UrlPolicy
 from adapters.storage.database import Database
 from consumers.signals import stopping_on_signals
 
@@ -60,7 +62,16 @@ def serve(ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int)
         host,
         port,
         limits=settings.connection_limits(),
+        signals=SignalOptions(settings.url_policy(), settings.signals_delivery_timeout),
     )
+
+
+@dataclass(frozen=True)
+class SignalOptions:
+    """Where the API lets webhook subscriptions point, and how long a re-send may take."""
+
+    url_policy: UrlPolicy = field(default_factory=UrlPolicy)
+    delivery_timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -84,7 +95,10 @@ class _Stop:
 
 
 def _open(
-    database: Database, verification: Mapping[str, str], kafka: KafkaSettings | None
+    database: Database,
+    verification: Mapping[str, str],
+    kafka: KafkaSettings | None,
+    signals: SignalOptions,
 ) -> ApiContext:
     # Imported here so that the rest of the command line starts without FastAPI.
     from adapters.api.context import open_context
@@ -93,7 +107,13 @@ def _open(
     with user_errors(database), broker:
         if kafka is not None:
             ensure_topics(kafka)
-        return open_context(database, verification, kafka)
+        return open_context(
+            database,
+            verification,
+            kafka,
+            url_policy=signals.url_policy,
+            delivery_timeout=signals.delivery_timeout,
+        )
 
 
 def serve_forever(
@@ -104,11 +124,12 @@ def serve_forever(
     port: int,
     *,
     limits: ConnectionLimits | None = None,
+    signals: SignalOptions | None = None,
 ) -> None:
     """Serve the API until SIGTERM or SIGINT; failures to start raise ClickException."""
     stop = _Stop()
     with stopping_on_signals(stop):
-        context = _open(database, verification, kafka)
+        context = _open(database, verification, kafka, signals or SignalOptions())
         try:
             _serve(context, kafka, host, port, stop, limits or ConnectionLimits())
         finally:

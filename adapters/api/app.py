@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 from adapters.api.context import ApiContext
 from adapters.api.errors import install_error_handlers
 from adapters.api.follower import Follower
-from adapters.api.models import Health, KeyRequest
+from adapters.api.models import Health, KeyRequest, SubscriptionRequest
 from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import (
@@ -25,13 +25,15 @@ from adapters.api.routes import (
     quarantine,
     registrations,
     stats,
+    subscriptions,
     webhooks,
 )
 from adapters.intake.registrations import RegistrationIn
 
 DESCRIPTION = """\
 Did the e-mail arrive? The sent-mail list, each message's timeline and audit history, daily
-statistics, and the webhook and registration endpoints that feed them.
+statistics, the webhook and registration endpoints that feed them, and webhook subscriptions
+to the signals it decides.
 
 Every route but `/v1/health` takes an API key (`Authorization: Bearer mlk_…`); each key
 belongs to one tenant and sees only that tenant's data. Errors are
@@ -85,7 +87,17 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         """No key needed: for load balancers and probes."""
         return Health()
 
-    routes = (messages, registrations, history, dossiers, stats, webhooks, keys, quarantine)
+    routes = (
+        messages,
+        registrations,
+        history,
+        dossiers,
+        stats,
+        webhooks,
+        keys,
+        quarantine,
+        subscriptions,
+    )
     for module in routes:
         app.include_router(module.router, dependencies=strict_query)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
@@ -102,7 +114,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         _, extra = models_json_schema(
-            [(RegistrationIn, "validation"), (KeyRequest, "validation")],
+            [
+                (RegistrationIn, "validation"),
+                (KeyRequest, "validation"),
+                (SubscriptionRequest, "validation"),
+            ],
             ref_template="#/components/schemas/{model}",
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})

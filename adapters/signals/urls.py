@@ -38,6 +38,13 @@ class UrlRefusedError(ValueError):
     """A URL a signal may not be sent to; the message says why and what would do."""
 
 
+def _plain_http() -> UrlRefusedError:
+    return UrlRefusedError(
+        "url: must be https; plain http is accepted only for a loopback receiver "
+        "with MAILLEDGER_SIGNALS_ALLOW_HTTP_LOOPBACK=1"
+    )
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """The addresses of ``host`` from the system's resolver; UrlRefusedError when none."""
     try:
@@ -121,6 +128,8 @@ class UrlPolicy:
     def check(self, url: str) -> Target:
         """The URL's target when it may receive signals; UrlRefusedError saying why not."""
         parts = _parts(url)
+        if parts.scheme == "http" and not self.allow_http_loopback:
+            raise _plain_http()
         host = parts.hostname or ""
         port = _port(parts)
         literal = _literal(host)
@@ -128,10 +137,7 @@ class UrlPolicy:
         for address in addresses:
             self._check_address(address, host, literal is not None)
         if parts.scheme == "http" and not all(a.is_loopback for a in addresses):
-            raise UrlRefusedError(
-                "url: must be https; plain http is accepted only for a loopback receiver "
-                "with MAILLEDGER_SIGNALS_ALLOW_HTTP_LOOPBACK=1"
-            )
+            raise _plain_http()
         path = parts.path or "/"
         return Target(
             url=url,
