@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
+from kafka.errors import KafkaError
 
 from adapters.errors import first_line
 from adapters.kafka.publisher import PublishError
@@ -44,7 +45,7 @@ class Senders:
         if self.sink is not None:
             try:
                 published = self.sink.run_once()
-            except (PublishError, *DATABASE_ERRORS) as error:
+            except (PublishError, KafkaError, *DATABASE_ERRORS) as error:
                 log.warning("signals.step_failed", sender="kafka", error=first_line(error))
             else:
                 if published:
