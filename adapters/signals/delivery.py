@@ -3,11 +3,13 @@
 Each ``run_once(now)`` does two things. It reads the outbox after each active
 subscription's cursor and queues, in the delivery log, every signal the subscription takes;
 the cursor moves past what was read (queuing twice is harmless: a delivery is one per
-subscription and signal). Then, per subscription that is not pausing after a failure, it
-POSTs its pending deliveries in order, re-checking the URL first (DNS rebinding) and
-connecting to the address checked. A 2xx delivers; anything else pauses the subscription
-for the backoff of ``retries.py`` and ends its turn, so one failing receiver costs at most one
-timeout per round and never holds back another subscription.
+subscription and signal). Then, per subscription that is not pausing, it POSTs its due
+deliveries in order, re-checking the URL first (DNS rebinding) and connecting to the
+address checked. A 2xx delivers. Any other answer schedules that signal's next attempt by
+the backoff of ``retries.py`` and the turn goes on, so a signal the receiver refuses never
+holds back the ones after it. No answer at all (refused, timed out, the URL refused) pauses
+the subscription as long and ends its turn: a receiver that is down costs at most one
+timeout per round, and never holds back another subscription.
 
 Time comes from the caller: tests advance it instead of sleeping through 24 hours.
 """
@@ -105,10 +107,13 @@ class Dispatcher:
         for subscription in subscriptions:
             if subscription.paused_until is not None and subscription.paused_until > now:
                 continue
-            for delivery in self.stores.log.pending(subscription.subscription_id, self._batch):
+            due = self.stores.log.due(subscription.subscription_id, now, self._batch)
+            for delivery in due:
                 attempt = self._attempt(subscription.subscription_id, delivery, now, summary)
-                if attempt is None or attempt.outcome is not Outcome.DELIVERED:
-                    break
+                if attempt is None or (
+                    attempt.outcome is not Outcome.DELIVERED and attempt.status is None
+                ):
+                    break  # not reachable: the subscription pauses
         return summary
 
     def resend(self, subscription_id: str, signal_id: UUID, now: datetime) -> Attempt | None:
@@ -196,7 +201,7 @@ class Dispatcher:
                 status=status,
             )
             return attempt
-        next_at = now + backoff(subscription.failures + 1)
+        next_at = now + backoff(number)
         first = delivery.first_attempt_at or now
         given_up = now - first >= GIVE_UP_AFTER
         attempt = Attempt(
@@ -210,7 +215,8 @@ class Dispatcher:
             None if given_up else next_at,
         )
         self.stores.log.record(delivery, attempt)
-        self.stores.subscriptions.failed(subscription_id, now, next_at)
+        unreachable = status is None
+        self.stores.subscriptions.failed(subscription_id, now, next_at if unreachable else None)
         summary.failed_attempts += 1
         summary.given_up += given_up
         log.warning(

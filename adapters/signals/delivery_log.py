@@ -29,7 +29,7 @@ _CREATE = [
     f"CREATE TABLE IF NOT EXISTS {DELIVERIES} (subscription_id TEXT NOT NULL, "
     "signal_id TEXT NOT NULL, seq BIGINT, kind TEXT NOT NULL, body TEXT NOT NULL, "
     "state TEXT NOT NULL, attempts INTEGER NOT NULL, enqueued_us BIGINT NOT NULL, "
-    "first_attempt_us BIGINT, PRIMARY KEY (subscription_id, signal_id))",
+    "first_attempt_us BIGINT, next_attempt_us BIGINT, PRIMARY KEY (subscription_id, signal_id))",
     f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_due ON {DELIVERIES} "
     "(subscription_id, state, enqueued_us)",
     f"CREATE TABLE IF NOT EXISTS {ATTEMPTS} (subscription_id TEXT NOT NULL, "
@@ -40,7 +40,7 @@ _CREATE = [
     "(subscription_id, at_us, signal_id, attempt)",
 ]
 _DELIVERY_COLUMNS = "subscription_id, signal_id, seq, kind, body, state, attempts, enqueued_us, "
-_DELIVERY_COLUMNS += "first_attempt_us"
+_DELIVERY_COLUMNS += "first_attempt_us, next_attempt_us"
 _ATTEMPT_COLUMNS = "subscription_id, signal_id, attempt, at_us, status, error, outcome, "
 _ATTEMPT_COLUMNS += "next_attempt_us"
 
@@ -81,6 +81,8 @@ class Delivery:
     attempts: int
     enqueued_at: datetime
     first_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    """None: due now (not yet tried, or sent again by hand)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class DeliveryLog:
         with self._connection.lock:
             self._connection.execute(
                 f"INSERT INTO {DELIVERIES} ({_DELIVERY_COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 0, %s, NULL) "
+                "VALUES (%s, %s, %s, %s, %s, %s, 0, %s, NULL, NULL) "
                 "ON CONFLICT (subscription_id, signal_id) DO NOTHING",
                 [
                     subscription_id,
@@ -153,12 +155,14 @@ class DeliveryLog:
                 ],
             )
 
-    def pending(self, subscription_id: str, limit: int) -> list[Delivery]:
-        """The subscription's deliveries not yet delivered, in the order they were decided."""
+    def due(self, subscription_id: str, now: datetime, limit: int) -> list[Delivery]:
+        """The subscription's pending deliveries whose next attempt is due at ``now``, in the
+        order they were decided."""
         return self._deliveries(
             "WHERE subscription_id = %s AND state = %s "
+            "AND (next_attempt_us IS NULL OR next_attempt_us <= %s) "
             "ORDER BY enqueued_us, COALESCE(seq, 0), signal_id LIMIT %s",
-            [subscription_id, State.PENDING.value, limit],
+            [subscription_id, State.PENDING.value, micros(now), limit],
         )
 
     def delivery(self, subscription_id: str, signal_id: UUID) -> Delivery | None:
@@ -192,12 +196,13 @@ class DeliveryLog:
                 ],
             )
             self._connection.execute(
-                f"UPDATE {DELIVERIES} SET state = %s, attempts = %s, first_attempt_us = %s "
-                "WHERE subscription_id = %s AND signal_id = %s",
+                f"UPDATE {DELIVERIES} SET state = %s, attempts = %s, first_attempt_us = %s, "
+                "next_attempt_us = %s WHERE subscription_id = %s AND signal_id = %s",
                 [
                     state.value,
                     attempt.attempt,
                     micros(first),
+                    micros(attempt.next_attempt_at) if attempt.next_attempt_at else None,
                     delivery.subscription_id,
                     str(delivery.signal_id),
                 ],
@@ -207,7 +212,8 @@ class DeliveryLog:
         """A delivery sent again by hand: pending, with a fresh window of retries."""
         with self._connection.lock:
             self._connection.execute(
-                f"UPDATE {DELIVERIES} SET state = %s, first_attempt_us = NULL "
+                f"UPDATE {DELIVERIES} SET state = %s, first_attempt_us = NULL, "
+                "next_attempt_us = NULL "
                 "WHERE subscription_id = %s AND signal_id = %s",
                 [State.PENDING.value, delivery.subscription_id, str(delivery.signal_id)],
             )
@@ -264,7 +270,7 @@ def _read_cursor(cursor: str) -> list[Any]:
 
 
 def _delivery(row: Sequence[Any]) -> Delivery:
-    subscription_id, signal_id, seq, kind, body, state, attempts, enqueued, first = row
+    subscription_id, signal_id, seq, kind, body, state, attempts, enqueued, first, next_at = row
     return Delivery(
         subscription_id=subscription_id,
         signal_id=UUID(signal_id),
@@ -275,6 +281,7 @@ def _delivery(row: Sequence[Any]) -> Delivery:
         attempts=int(attempts),
         enqueued_at=moment(enqueued),
         first_attempt_at=moment(first) if first is not None else None,
+        next_attempt_at=moment(next_at) if next_at is not None else None,
     )
 
 

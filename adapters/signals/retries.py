@@ -1,8 +1,10 @@
 """When a failed delivery is tried again, when it is given up, and when a subscription that
 keeps failing is turned off.
 
-After a subscription's n-th failure in a row, nothing goes to it for ``BACKOFF[n-1]`` (the
-last step repeating): 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2 h. A signal is
+After a signal's n-th failed attempt, its next waits ``BACKOFF[n-1]`` (the last step
+repeating): 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2 h. When the receiver could
+not be reached at all (refused, timed out, a URL now refused), the whole subscription
+pauses as long, so a host that is down is not called once per waiting signal. A signal is
 given up (``failed`` in the log) at its first failed attempt 24 h or more after its first
 attempt: some 18 attempts in all. A subscription with no success for 24 h (its failure
 streak began that long ago) is disabled at its next failure.
@@ -28,5 +30,5 @@ DISABLE_AFTER = timedelta(hours=24)
 
 
 def backoff(failures: int) -> timedelta:
-    """The pause after the ``failures``-th failure in a row (1 for the first)."""
+    """The wait after the ``failures``-th failed attempt (1 for the first)."""
     return BACKOFF[min(max(failures, 1), len(BACKOFF)) - 1]

@@ -62,7 +62,7 @@ class Subscription:
     failing_since: datetime | None
     """The first failure since the last success."""
     paused_until: datetime | None
-    """No attempt before then: the backoff after a failure."""
+    """No attempt before then: the backoff after the receiver could not be reached."""
     disabled_at: datetime | None
     created_at: datetime
 
@@ -230,13 +230,14 @@ class SubscriptionStore:
             [],
         )
 
-    def failed(self, subscription_id: str, at: datetime, paused_until: datetime) -> None:
-        """A delivery failed: the streak grows, and nothing goes before ``paused_until``."""
+    def failed(self, subscription_id: str, at: datetime, paused_until: datetime | None) -> None:
+        """A delivery failed: the streak grows; with ``paused_until`` (the receiver could not
+        be reached), nothing goes to it before then."""
         self._update(
             subscription_id,
             "failures = failures + 1, failing_since_us = COALESCE(failing_since_us, %s), "
             "paused_until_us = %s",
-            [micros(at), micros(paused_until)],
+            [micros(at), micros(paused_until) if paused_until else None],
         )
 
     def disable(self, subscription_id: str, at: datetime) -> None:

@@ -56,16 +56,18 @@ def test_every_signal_arrives_verified_once_through_500s_and_an_outage(
 
     receiver.statuses["/all"] = 500
     second = [outbox.add(SignalKind.MESSAGE_ERROR, category="invoices"), outbox.add()]
-    dispatcher.run_once(clock.advance(seconds=1))
+    dispatcher.run_once(clock.advance(seconds=1))  # both answered 500: each due in 10 s
     # The failing receiver never holds back the other subscription.
     assert receiver.ids("/invoice-errors") == [first[0], second[0]]
-    dispatcher.run_once(clock.advance(seconds=5))  # within the 10 s pause: no attempt
-    dispatcher.run_once(clock.advance(seconds=6))  # a second 500, then a 30 s pause
+    assert dispatcher.run_once(clock.advance(seconds=5)).failed_attempts == 0  # not yet due
+    assert dispatcher.run_once(clock.advance(seconds=6)).failed_attempts == 2  # 500s, 30 s
     receiver.stop()
-    dispatcher.run_once(clock.advance(seconds=31))  # refused: nobody listens
+    summary = dispatcher.run_once(clock.advance(seconds=31))
+    # Nobody listens: one attempt, then the whole subscription pauses for 2 min.
+    assert summary.failed_attempts == 1
     receiver.statuses["/all"] = 204
     receiver.start()  # the same port again
-    dispatcher.run_once(clock.advance(seconds=60))  # still within the 2 min pause
+    assert dispatcher.run_once(clock.advance(seconds=60)).delivered == 0  # still paused
     assert receiver.ids("/all") == first[:4]
     summary = dispatcher.run_once(clock.advance(seconds=61))
     assert summary.delivered == 2
@@ -79,9 +81,13 @@ def test_every_signal_arrives_verified_once_through_500s_and_an_outage(
 
     log = stores.log.attempts(everything, limit=100).items
     failed = [a for a in log if a.outcome is Outcome.RETRYING]
-    assert [a.status for a in reversed(failed)] == [500, 500, None]
-    assert failed[0].error and "refused" in failed[0].error.lower()
-    assert all(a.signal_id == UUID(second[0]) for a in failed)
+    statuses = {
+        signal: [a.status for a in reversed(failed) if a.signal_id == UUID(signal)]
+        for signal in second
+    }
+    assert statuses == {second[0]: [500, 500, None], second[1]: [500, 500]}
+    refused = next(a for a in failed if a.status is None)
+    assert refused.error and "refused" in refused.error.lower()
     assert all(a.next_attempt_at is not None and a.next_attempt_at > a.at for a in failed)
     delivered = stores.log.delivery(everything, UUID(second[0]))
     assert delivered is not None and delivered.state is State.DELIVERED
@@ -89,6 +95,27 @@ def test_every_signal_arrives_verified_once_through_500s_and_an_outage(
     healthy = stores.subscriptions.get(everything, "acme")
     assert healthy is not None and healthy.failures == 0 and healthy.active
     assert stores.subscriptions.get(invoices, "acme") is not None
+
+
+def test_a_signal_the_receiver_refuses_does_not_hold_back_the_next_ones(
+    dispatcher: Dispatcher,
+    stores: SignalStores,
+    outbox: OutboxWriter,
+    receiver: Receiver,
+    clock: Clock,
+) -> None:
+    subscription = subscribe(dispatcher, receiver, clock, "/picky")
+    poison = outbox.add()
+    receiver.statuses["/picky"] = 422
+    dispatcher.run_once(clock.now)
+    receiver.statuses["/picky"] = 204
+    later = [outbox.add(), outbox.add()]
+    dispatcher.run_once(clock.advance(seconds=1))  # the refused one is not due yet
+    assert receiver.ids("/picky") == later
+    state = stores.subscriptions.get(subscription, "acme")
+    assert state is not None and state.failures == 0 and state.paused_until is None
+    dispatcher.run_once(clock.advance(seconds=10))
+    assert receiver.ids("/picky") == [*later, poison]
 
 
 def test_a_signal_is_retried_for_24_hours_then_given_up_and_the_subscription_disabled(
