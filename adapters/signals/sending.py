@@ -8,7 +8,8 @@ process rides out an outage instead of exiting.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,3 +58,20 @@ class Senders:
         while not stop.is_set():
             self.step()
             stop.wait(interval)
+
+
+@contextmanager
+def sending_in_background(senders: Senders, interval: float) -> Iterator[None]:
+    """While inside, a thread steps ``senders`` every ``interval`` seconds; on the way out
+    it finishes its step and ends."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=senders.run, args=(stop, interval), name="signal-senders", daemon=True
+    )
+    thread.start()
+    log.info("signals.sending", interval=interval)
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -12,7 +12,9 @@ import pytest
 
 from adapters.storage.database import parse_database_url
 from domain.values import utc_now
+from projections.signal_outbox import SignalKind
 from tests.e2e.api_support import ServerProcess, create_key, servers, start_server
+from tests.e2e.logged_process import wait_until
 from tests.e2e.test_cli import MAILLEDGER
 from tests.unit.signals.outbox_rows import OutboxWriter
 from tests.unit.signals.receiver import Clock, Receiver
@@ -79,3 +81,23 @@ def test_a_subscription_over_http_delivers_and_stays_the_tenants_own(
     foreign = globex.post(f"/v1/subscriptions/{subscription}/deliveries/{signal}/resend")
     assert foreign.status_code == 404
     assert receiver.ids("/hook") == [signal, signal]
+
+
+def test_serve_with_send_signals_delivers_from_its_own_thread(
+    database_url: str, start_server: Start, receiver: Receiver
+) -> None:
+    server = start_server(
+        database_url, "--send-signals", env={**LOOPBACK, "MAILLEDGER_SIGNALS_INTERVAL": "0.2"}
+    )
+    acme = server.client(create_key(database_url, "acme", "admin"))
+    created = acme.post("/v1/subscriptions", json={"url": receiver.url("/hook")})
+    assert created.status_code == 201, created.text
+    receiver.secrets["/hook"] = created.json()["secret"]
+    outbox = OutboxWriter(parse_database_url(database_url))
+    try:
+        signals = [outbox.add(), outbox.add(SignalKind.ADDRESS_SUPPRESSED)]
+    finally:
+        outbox.close()
+    wait_until(lambda: len(receiver.received) >= 2, "both signals at the receiver")
+    assert receiver.ids("/hook") == signals and receiver.refused == []
+    assert server.terminate() == 0
