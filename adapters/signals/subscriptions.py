@@ -26,6 +26,9 @@ TABLE = "signal_subscriptions"
 SECRET_PREFIX = "mlwhsec_"
 MAX_FILTER = 200
 """The longest category or template filter, in characters."""
+MAX_PER_TENANT = 20
+"""A tenant's subscriptions at most: each signal is sent once per subscription, so many
+would turn one signal into as many requests from mailledger's addresses."""
 
 _COLUMNS = (
     "subscription_id, tenant, url, kinds, category, template, active, failures, "
@@ -42,7 +45,12 @@ _INDEX = f"CREATE INDEX IF NOT EXISTS {TABLE}_tenant ON {TABLE} (tenant, created
 
 
 class SubscriptionInputError(ValueError):
-    """Kinds or filters a subscription cannot have."""
+    """Kinds or filters a subscription cannot have, or one subscription too many; ``field``
+    names the part of the request at fault (None: the request as a whole)."""
+
+    def __init__(self, field: str | None, problem: str) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ def parse_kinds(kinds: Sequence[str]) -> frozenset[SignalKind]:
         except ValueError:
             known = ", ".join(k.value for k in SignalKind)
             raise SubscriptionInputError(
-                f"kinds: {name!r} is not a signal kind; the kinds are {known}"
+                "kinds", f"{name!r} is not a signal kind; the kinds are {known}"
             ) from None
     return frozenset(parsed)
 
@@ -139,7 +147,7 @@ def _check_filter(name: str, value: str | None) -> str | None:
         return None
     if not value or len(value) > MAX_FILTER or not value.isprintable():
         raise SubscriptionInputError(
-            f"{name}: must be 1 to {MAX_FILTER} printable characters, or left out"
+            name, f"must be 1 to {MAX_FILTER} printable characters, or left out"
         )
     return value
 
@@ -166,6 +174,11 @@ class SubscriptionStore:
         """A new active subscription (its URL checked by the caller) and its secret."""
         category = _check_filter("category", category)
         template = _check_filter("template", template)
+        if len(self.listed(tenant)) >= MAX_PER_TENANT:
+            raise SubscriptionInputError(
+                None,
+                f"the tenant has {MAX_PER_TENANT} subscriptions, the most it may; remove one first",
+            )
         subscription_id = "sub_" + secrets.token_hex(8)
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         kind_text = ",".join(sorted(k.value for k in kinds))

@@ -77,8 +77,8 @@ async def create_subscription(
     except UrlRefusedError as error:
         raise ApiError(422, str(error), where="body.url") from None
     except SubscriptionInputError as error:
-        field = str(error).split(":", 1)[0]
-        raise ApiError(422, str(error), where=f"body.{field}") from None
+        where = f"body.{error.field}" if error.field else "body"
+        raise ApiError(422, str(error), where=where) from None
     log.info("api.subscription_created", subscription_id=created.subscription.subscription_id)
     return {"subscription": created.subscription.to_json(), "secret": created.secret}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from adapters.signals.subscriptions import MAX_PER_TENANT
 from adapters.signals.urls import UrlPolicy
 from domain.values import utc_now
 from tests.unit.api.conftest import Api, running_api
@@ -180,3 +181,17 @@ def test_a_disabled_subscription_is_enabled_again_and_a_removed_one_is_gone(
     assert removed.status_code == 200 and removed.json()["id"] == subscription
     assert loopback_api.get(f"/v1/subscriptions/{subscription}").status_code == 404
     assert loopback_api.get("/v1/subscriptions").json() == {"items": []}
+
+
+def test_a_tenant_has_at_most_twenty_subscriptions(loopback_api: Api, receiver: Receiver) -> None:
+    for number in range(MAX_PER_TENANT):
+        create(loopback_api, receiver, f"/hook-{number}")
+    response = loopback_api.post("/v1/subscriptions", json={"url": receiver.url("/one-more")})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["where"] == "body" and "20 subscriptions" in error["message"]
+    # Another tenant's count is its own.
+    other = loopback_api.post(
+        "/v1/subscriptions", key="other_admin", json={"url": receiver.url("/globex")}
+    )
+    assert other.status_code == 201
