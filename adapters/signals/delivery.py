@@ -3,13 +3,15 @@
 Each ``run_once(now)`` does two things. It reads the outbox after each active
 subscription's cursor and queues, in the delivery log, every signal the subscription takes;
 the cursor moves past what was read (queuing twice is harmless: a delivery is one per
-subscription and signal). Then, per subscription that is not pausing, it POSTs its due
-deliveries in order, re-checking the URL first (DNS rebinding) and connecting to the
-address checked. A 2xx delivers. Any other answer schedules that signal's next attempt by
-the backoff of ``retries.py`` and the turn goes on, so a signal the receiver refuses never
-holds back the ones after it. No answer at all (refused, timed out, the URL refused) pauses
-the subscription as long and ends its turn: a receiver that is down costs at most one
-timeout per round, and never holds back another subscription.
+subscription and signal). Then each subscription that is not pausing takes its turn, the turns
+side by side in a few threads: it POSTs its due deliveries in order, re-checking the URL
+first (DNS rebinding) and connecting to the address checked. A 2xx delivers. A failure
+schedules that signal's next attempt by the backoff of ``retries.py`` and ends the turn; the
+next round goes on with the signals after it, so a signal the receiver refuses holds back no
+other for longer than a round. No answer at all (refused, timed out, the URL refused) also
+pauses the whole subscription as long. A failing receiver thus costs one attempt, one
+timeout at most, per round, in a thread of its own: it never holds back another
+subscription.
 
 Time comes from the caller: tests advance it instead of sleeping through 24 hours.
 """
@@ -17,6 +19,7 @@ Time comes from the caller: tests advance it instead of sleeping through 24 hour
 from __future__ import annotations
 
 import http.client
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -28,7 +31,12 @@ from adapters.signals.cursors import subscription_cursor
 from adapters.signals.delivery_log import Attempt, Delivery, Outcome
 from adapters.signals.disabled_notice import disabled_signal
 from adapters.signals.posting import Sender, post
-from adapters.signals.retries import DISABLE_AFTER, GIVE_UP_AFTER, backoff
+from adapters.signals.retries import (
+    DISABLE_AFTER,
+    GIVE_UP_AFTER,
+    PAUSE_AFTER_FAILURES,
+    backoff,
+)
 from adapters.signals.signing import SIGNAL_ID_HEADER, SIGNATURE_HEADER, sign
 from adapters.signals.stores import SignalStores
 from adapters.signals.subscriptions import CreatedSubscription, Subscription
@@ -42,6 +50,8 @@ BATCH = 500
 DEFAULT_TIMEOUT = 10.0
 """Seconds a receiver has to connect and answer."""
 USER_AGENT = "mailledger-signals/1"
+TURNS_AT_ONCE = 8
+"""Subscriptions whose deliveries are under way at the same time."""
 
 
 @dataclass
@@ -101,19 +111,29 @@ class Dispatcher:
 
     def run_once(self, now: datetime) -> RunSummary:
         """Queue what the outbox has for each active subscription, then deliver what is due."""
-        summary = RunSummary()
         subscriptions = self.stores.subscriptions.active()
-        summary.queued = self._queue(subscriptions, now)
-        for subscription in subscriptions:
-            if subscription.paused_until is not None and subscription.paused_until > now:
-                continue
-            due = self.stores.log.due(subscription.subscription_id, now, self._batch)
-            for delivery in due:
-                attempt = self._attempt(subscription.subscription_id, delivery, now, summary)
-                if attempt is None or (
-                    attempt.outcome is not Outcome.DELIVERED and attempt.status is None
-                ):
-                    break  # not reachable: the subscription pauses
+        queued = self._queue(subscriptions, now)
+        turns = [
+            s.subscription_id
+            for s in subscriptions
+            if s.paused_until is None or s.paused_until <= now
+        ]
+        with ThreadPoolExecutor(max_workers=TURNS_AT_ONCE) as pool:
+            summaries = list(pool.map(lambda sid: self._turn(sid, now), turns))
+        summary = RunSummary(queued=queued)
+        for turn in summaries:
+            summary.delivered += turn.delivered
+            summary.failed_attempts += turn.failed_attempts
+            summary.given_up += turn.given_up
+            summary.disabled.extend(turn.disabled)
+        return summary
+
+    def _turn(self, subscription_id: str, now: datetime) -> RunSummary:
+        summary = RunSummary()
+        for delivery in self.stores.log.due(subscription_id, now, self._batch):
+            attempt = self._attempt(subscription_id, delivery, now, summary)
+            if attempt is None or attempt.outcome is not Outcome.DELIVERED:
+                break
         return summary
 
     def resend(self, subscription_id: str, signal_id: UUID, now: datetime) -> Attempt | None:
@@ -215,8 +235,12 @@ class Dispatcher:
             None if given_up else next_at,
         )
         self.stores.log.record(delivery, attempt)
-        unreachable = status is None
-        self.stores.subscriptions.failed(subscription_id, now, next_at if unreachable else None)
+        # A receiver that cannot be reached, or that has failed several signals in a row, is
+        # left alone until this signal is due again; one signal it refuses while taking
+        # others pauses nothing.
+        streak = subscription.failures + 1
+        pause = status is None or streak >= PAUSE_AFTER_FAILURES
+        self.stores.subscriptions.failed(subscription_id, now, next_at if pause else None)
         summary.failed_attempts += 1
         summary.given_up += given_up
         log.warning(

@@ -3,8 +3,9 @@ keeps failing is turned off.
 
 After a signal's n-th failed attempt, its next waits ``BACKOFF[n-1]`` (the last step
 repeating): 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2 h. When the receiver could
-not be reached at all (refused, timed out, a URL now refused), the whole subscription
-pauses as long, so a host that is down is not called once per waiting signal. A signal is
+not be reached at all (refused, timed out, a URL now refused), or after three failures in
+a row without a success between them, the whole subscription pauses as long, so a receiver
+that is down is not called once per waiting signal. A signal is
 given up (``failed`` in the log) at its first failed attempt 24 h or more after its first
 attempt: some 18 attempts in all. A subscription with no success for 24 h (its failure
 streak began that long ago) is disabled at its next failure.
@@ -25,6 +26,8 @@ BACKOFF = (
 )
 GIVE_UP_AFTER = timedelta(hours=24)
 """How long a signal is retried, from its first attempt."""
+PAUSE_AFTER_FAILURES = 3
+"""Failures in a row after which a subscription pauses although its receiver answers."""
 DISABLE_AFTER = timedelta(hours=24)
 """How long a subscription may fail without a single success before it is disabled."""
 

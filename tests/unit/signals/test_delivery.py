@@ -56,20 +56,24 @@ def test_every_signal_arrives_verified_once_through_500s_and_an_outage(
 
     receiver.statuses["/all"] = 500
     second = [outbox.add(SignalKind.MESSAGE_ERROR, category="invoices"), outbox.add()]
-    dispatcher.run_once(clock.advance(seconds=1))  # both answered 500: each due in 10 s
+    # One failed attempt per round ends the subscription's turn; each signal has its own
+    # next attempt (10 s after its first failure, then 30 s).
+    assert dispatcher.run_once(clock.advance(seconds=1)).failed_attempts == 1  # A: 500
     # The failing receiver never holds back the other subscription.
     assert receiver.ids("/invoice-errors") == [first[0], second[0]]
-    assert dispatcher.run_once(clock.advance(seconds=5)).failed_attempts == 0  # not yet due
-    assert dispatcher.run_once(clock.advance(seconds=6)).failed_attempts == 2  # 500s, 30 s
+    assert dispatcher.run_once(clock.advance(seconds=5)).failed_attempts == 1  # B: 500
+    # A's second 500 is the third failure in a row: the subscription pauses until A is due.
+    assert dispatcher.run_once(clock.advance(seconds=6)).failed_attempts == 1
+    assert dispatcher.run_once(clock.advance(seconds=29)).failed_attempts == 0  # paused
     receiver.stop()
-    summary = dispatcher.run_once(clock.advance(seconds=31))
-    # Nobody listens: one attempt, then the whole subscription pauses for 2 min.
+    summary = dispatcher.run_once(clock.advance(seconds=2))  # A: nobody listens
     assert summary.failed_attempts == 1
     receiver.statuses["/all"] = 204
     receiver.start()  # the same port again
-    assert dispatcher.run_once(clock.advance(seconds=60)).delivered == 0  # still paused
+    # Unreachable: paused as long as A waits now (2 min), B with it.
+    assert dispatcher.run_once(clock.advance(seconds=119)).delivered == 0
     assert receiver.ids("/all") == first[:4]
-    summary = dispatcher.run_once(clock.advance(seconds=61))
+    summary = dispatcher.run_once(clock.advance(seconds=2))
     assert summary.delivered == 2
 
     expected_all = set(first[:4] + second)
@@ -85,7 +89,7 @@ def test_every_signal_arrives_verified_once_through_500s_and_an_outage(
         signal: [a.status for a in reversed(failed) if a.signal_id == UUID(signal)]
         for signal in second
     }
-    assert statuses == {second[0]: [500, 500, None], second[1]: [500, 500]}
+    assert statuses == {second[0]: [500, 500, None], second[1]: [500]}
     refused = next(a for a in failed if a.status is None)
     assert refused.error and "refused" in refused.error.lower()
     assert all(a.next_attempt_at is not None and a.next_attempt_at > a.at for a in failed)
