@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -33,8 +34,11 @@ from adapters.kafka.settings import (
 from adapters.signals.delivery import DEFAULT_TIMEOUT
 from adapters.signals.urls import UrlPolicy, parse_networks
 from adapters.storage.database import DEFAULT_DATABASE_URL
+from adapters.storage.tenant_policies import PolicyDefaults
+from domain.address import MIN_KEY_BYTES
 from domain.errors import InvalidObservationError
 from domain.identity import check_tenant
+from domain.suppression import DEFAULT_SOFT_FAILURES, DEFAULT_WINDOW, SuppressionPolicy
 
 PREFIX = "MAILLEDGER_"
 
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
     signals_delivery_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=120)
     signals_interval: float = Field(default=1.0, gt=0, le=3600)
     """Seconds between two steps of the signal senders."""
+    address_key: SecretStr | None = None
+    """Hexadecimal; by default the key is made once and kept in the database."""
+    suppress_after_soft_failures: int = Field(default=DEFAULT_SOFT_FAILURES, ge=1, le=1000)
+    suppress_window_days: float = Field(default=DEFAULT_WINDOW.days, gt=0, le=3650)
+    suppress_on_block: bool = False
+    suppression_expiry_days: float | None = Field(default=None, gt=0, le=36500)
 
     # Secrets are SecretStr so that no repr, log line or error message shows them.
     brevo_webhook_username: str | None = None
@@ -125,6 +135,19 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
+    @field_validator("address_key")
+    @classmethod
+    def _a_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            text = value.get_secret_value().strip()
+            try:
+                key = bytes.fromhex(text)
+            except ValueError:
+                raise ValueError("must be hexadecimal") from None
+            if len(key) < MIN_KEY_BYTES:
+                raise ValueError(f"must be at least {2 * MIN_KEY_BYTES} hexadecimal digits")
+        return value
+
     @field_validator("default_tenant")
     @classmethod
     def _a_tenant(cls, value: str | None) -> str | None:
@@ -140,6 +163,7 @@ class Settings(BaseSettings):
         "kafka_instance_id",
         "default_tenant",
         "signals_allowed_networks",
+        "address_key",
         *VERIFICATION_FIELDS,
         mode="before",
     )
@@ -157,6 +181,26 @@ class Settings(BaseSettings):
                 secret = value.get_secret_value() if isinstance(value, SecretStr) else value
                 values[variable(name)] = secret
         return values
+
+    def suppression_policy(self) -> SuppressionPolicy:
+        """The installation's suppression rules: every tenant's, unless it set its own."""
+        expiry = self.suppression_expiry_days
+        return SuppressionPolicy(
+            soft_failures=self.suppress_after_soft_failures,
+            window=timedelta(days=self.suppress_window_days),
+            suppress_on_block=self.suppress_on_block,
+            expiry=timedelta(days=expiry) if expiry is not None else None,
+        )
+
+    def policy_defaults(self) -> PolicyDefaults:
+        """The installation's suppression rules and address key, for the read side."""
+        return PolicyDefaults(self.suppression_policy(), self.address_key_bytes())
+
+    def address_key_bytes(self) -> bytes | None:
+        """The configured address key, or None (the database keeps one)."""
+        if self.address_key is None:
+            return None
+        return bytes.fromhex(self.address_key.get_secret_value().strip())  # checked above
 
     def connection_limits(self) -> ConnectionLimits:
         """The HTTP server's header and keep-alive timeouts and its connection limit."""

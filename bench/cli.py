@@ -7,6 +7,7 @@ import click
 from bench.append import append
 from bench.consume import consume
 from bench.parse import parse
+from bench.policies import policies
 from bench.query import query
 
 
@@ -18,4 +19,5 @@ def bench() -> None:
 bench.add_command(append)
 bench.add_command(consume)
 bench.add_command(parse)
+bench.add_command(policies)
 bench.add_command(query)

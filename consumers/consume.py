@@ -156,6 +156,7 @@ def consume(
         cache_messages=cache_messages,
         lag_interval_seconds=lag_interval,
         default_tenant=process.default_tenant,
+        policies=process.policy_defaults(),
         views=views,
     )
     stop = threading.Event()
@@ -192,7 +193,10 @@ def _consume(
             verifiers.remember_tokens(seen)
         read_side: ReadSide | None = None
         if settings.views if settings.views is not None else not database.is_postgres:
-            read_side = patience.call("open the views", lambda: open_read_side(database, ledger))
+            read_side = patience.call(
+                "open the views",
+                lambda: open_read_side(database, ledger, policies=settings.policies),
+            )
             resources.callback(read_side.close)
         quarantine = patience.call("open the quarantine", lambda: Quarantine(database))
         resources.callback(quarantine.close)

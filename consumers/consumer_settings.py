@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.kafka.settings import DEFAULT_GROUP_ID
+from adapters.storage.tenant_policies import PolicyDefaults
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class ConsumeSettings:
     default_tenant: str | None = None
     """The tenant of envelopes of format 1, which name none; without one they are dead
     letters."""
+    policies: PolicyDefaults = field(default_factory=PolicyDefaults)
+    """The installation's suppression rules and address key, for the views' policy process."""
     views: bool | None = None
     """Catch the read models up when idle and at exit; None: on SQLite only, where nothing
     else follows the log (on PostgreSQL ``projections run`` or ``serve`` does)."""

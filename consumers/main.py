@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import click
 
+from adapters.cli.addresses import addresses, policy, suppressions
 from adapters.cli.demo import demo
 from adapters.cli.kafka import dead_letters, publish
 from adapters.cli.keys import keys
 from adapters.cli.projections import projections
 from adapters.cli.quarantine import quarantine
-from adapters.cli.reading import history, messages, show
+from adapters.cli.reading import categories, history, messages, show, stats, templates
 from adapters.cli.recording import ingest, register
 from adapters.cli.subscriptions import subscriptions
 from adapters.cli.support import run_in_one_line, user_errors
@@ -62,10 +63,15 @@ def _default_level(command: str | None) -> LogLevel:
 
 for command in (register, ingest, show, messages, history, demo, publish, consume, serve, keys):
     main.add_command(command)
+for command in (categories, templates, stats):
+    main.add_command(command)
 main.add_command(dead_letters)
 main.add_command(quarantine)
 main.add_command(subscriptions)
 main.add_command(signals)
+main.add_command(addresses)
+main.add_command(suppressions)
+main.add_command(policy)
 projections.add_command(run_projections)
 main.add_command(projections)
 

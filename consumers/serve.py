@@ -27,6 +27,7 @@ from adapters.signals.kafka_sink import KafkaSignalSink
 from adapters.signals.sending import Senders, sending_in_background
 from adapters.signals.urls import UrlPolicy
 from adapters.storage.database import Database
+from adapters.storage.tenant_policies import PolicyDefaults
 from consumers.signals import stopping_on_signals
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def serve(
             interval=settings.signals_interval,
             topic=settings.signals_topic,
         ),
+        policies=settings.policy_defaults(),
     )
 
 
@@ -120,6 +122,7 @@ def _open(
     verification: Mapping[str, str],
     kafka: KafkaSettings | None,
     signals: SignalOptions,
+    policies: PolicyDefaults | None,
 ) -> ApiContext:
     # Imported here so that the rest of the command line starts without FastAPI.
     from adapters.api.context import open_context
@@ -132,6 +135,7 @@ def _open(
             database,
             verification,
             kafka,
+            policies=policies,
             url_policy=signals.url_policy,
             delivery_timeout=signals.delivery_timeout,
         )
@@ -146,12 +150,13 @@ def serve_forever(
     *,
     limits: ConnectionLimits | None = None,
     signals: SignalOptions | None = None,
+    policies: PolicyDefaults | None = None,
 ) -> None:
     """Serve the API until SIGTERM or SIGINT; failures to start raise ClickException."""
     stop = _Stop()
     options = signals or SignalOptions()
     with stopping_on_signals(stop):
-        context = _open(database, verification, kafka, options)
+        context = _open(database, verification, kafka, options, policies)
         try:
             _serve(context, kafka, host, port, stop, limits or ConnectionLimits(), options)
         finally:

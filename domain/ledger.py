@@ -15,7 +15,7 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.compressor import ZlibCompressor
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from domain.address import Address
 from domain.cache import MessageCache
 from domain.errors import (
     AlreadyTrackedError,
@@ -69,7 +70,10 @@ class Ledger(Application[UUID]):
     """The append-only log of every message's registration and provider events."""
 
     name = "mailledger"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Message: SNAPSHOT_INTERVAL}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Message: SNAPSHOT_INTERVAL,
+        Address: SNAPSHOT_INTERVAL,
+    }
     recorder: ProcessRecorder
 
     cache: MessageCache | None = None
@@ -209,6 +213,24 @@ class Ledger(Application[UUID]):
             if len(notifications) < batch_size:
                 return
             start = notifications[-1].id + 1
+
+    def load_aggregates(self, ids: Sequence[UUID]) -> dict[UUID, Any]:
+        """The recorded aggregates (messages or addresses) among these ids."""
+        return self._load_many(ids)
+
+    def save_tracked(self, aggregates: Sequence[Aggregate], tracking: Tracking) -> None:
+        """Save the aggregates' new events and a tracking position in one transaction (a
+        process following the log records what it derived with the position it came from).
+
+        IntegrityError when the position is recorded already or an aggregate moved on.
+        """
+        processing = ProcessingEvent[UUID](tracking)
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
 
     def _load(
         self, message_id: UUID, *, version: int | None = None, reference: str | None = None

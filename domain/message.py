@@ -66,6 +66,9 @@ class Message(Aggregate):
         """The platform said what it sent, to whom, about which dossier."""
 
         personal_data: ClassVar[tuple[str, ...]] = ("recipients", "subject", "sender")
+        class_version = 2
+        """Version 2 added ``template``; events stored before it are upcast (eventsourcing
+        reads ``class_version`` and calls ``upcast_v1_v2`` on their stored state)."""
 
         tenant: str
         external_ref: str
@@ -79,6 +82,12 @@ class Message(Aggregate):
         sent_at: datetime
         tags: list[str]
         error: str | None
+        template: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A registration stored before templates existed was from no template."""
+            state["template"] = None
 
         def apply(self, aggregate: Message) -> None:
             aggregate.registration_payload = registration_payload_of(self)
@@ -170,6 +179,8 @@ class Message(Aggregate):
         self._check_tenant(send.tenant)
         payload = payload_of_send(send)
         if self.registration_payload is not None:
+            # A payload restored from a snapshot taken before templates existed has none:
+            # .get() reads it as None, the same as a registration from no template.
             differing = sorted(
                 key for key, value in payload.items() if self.registration_payload.get(key) != value
             )
@@ -282,6 +293,7 @@ def payload_of_send(send: Send) -> dict[str, Any]:
         "sent_at": send.sent_at,
         "tags": list(send.tags),
         "error": send.error,
+        "template": send.template,
     }
 
 
@@ -307,6 +319,8 @@ def send_of_payload(payload: dict[str, Any]) -> Send:
         sender=payload["sender"],
         tags=tuple(payload["tags"]),
         error=payload["error"],
+        # A snapshot taken before templates existed holds a payload without one.
+        template=payload.get("template"),
         # Checked when it came in, or recorded before text was checked: kept as it is.
         checked=False,
     )

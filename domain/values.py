@@ -129,6 +129,7 @@ _SEND_TEXTS = (
     "provider_message_id",
     "dossier_id",
     "category",
+    "template",
     "subject",
     "sender",
 )
@@ -148,10 +149,13 @@ class Send:
     provider_message_id: str | None = None
     dossier_id: str | None = None
     category: str | None = None
+    """The kind of e-mail (invoice, contract, convocation…)."""
     subject: str = ""
     sender: str = ""
     tags: tuple[str, ...] = ()
     error: str | None = None
+    template: str | None = None
+    """The name or id of the template the platform rendered the e-mail from; None: none."""
     checked: InitVar[bool] = True
     """False only for a registration read back from the log, kept as it was recorded."""
 

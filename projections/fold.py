@@ -130,6 +130,8 @@ class Registration:
     addresses: list[str]
     refused: bool
     """No provider accepted the send (it has no provider message id): every recipient failed."""
+    template: str | None = None
+    """Last, with a default: a fold stored before templates existed has none."""
 
 
 @dataclass
@@ -169,6 +171,7 @@ class MessageFold:
             error=payload["error"],
             addresses=addresses,
             refused=payload["provider_message_id"] is None,
+            template=payload["template"],
         )
         for recipient in payload["recipients"]:
             self.recipients.setdefault(recipient["address"], RecipientFold()).type = recipient[

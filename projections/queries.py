@@ -18,7 +18,7 @@ from uuid import UUID
 import orjson
 
 from domain.kinds import EventKind, Outcome
-from projections.daily_counts import COUNTS
+from projections.daily_counts import COUNTS, GROUPINGS
 from projections.fold import from_micros, micros
 from projections.query_limits import check_filters
 from projections.sent_mail import search_key
@@ -47,7 +47,11 @@ class MessageQuery:
     """Some recipient is now in this status."""
     dossier_id: str | None = None
     category: str | None = None
-    """The registration's category (or template)."""
+    """The registration's category: the kind of e-mail."""
+    template: str | None = None
+    """The template the e-mail was rendered from."""
+    templated: bool | None = None
+    """True: from any template; False: from none; None: either."""
     recipient: str | None = None
     """An exact address, or a domain ("example.com" or "@example.com")."""
     sender: str | None = None
@@ -149,18 +153,18 @@ class ReadModels:
         if query.category is not None:
             where.append("category = %s")
             params.append(query.category)
+        if query.template is not None:
+            where.append("template = %s")
+            params.append(query.template)
+        if query.templated is not None:
+            where.append("template IS NOT NULL" if query.templated else "template IS NULL")
         if query.sender is not None:
             where.append("sender_key = %s")
             params.append(search_key(query.sender.strip()))
         if query.subject:
             where.append("subject_key LIKE %s ESCAPE '\\'")
             params.append(like_pattern(search_key(query.subject)))
-        if query.sent_from is not None:
-            where.append("sent_us >= %s")
-            params.append(micros(query.sent_from))
-        if query.sent_until is not None:
-            where.append("sent_us < %s")
-            params.append(micros(query.sent_until))
+        sent_between(where, params, query.sent_from, query.sent_until)
         for tag in query.tags:
             # A whole element of the JSON array: opened by [ or , and closed by , or ]. A quote
             # inside a JSON string is escaped, so this never matches inside another tag.
@@ -284,11 +288,23 @@ class ReadModels:
         return Page(items, next_cursor)
 
     def daily_counts(
-        self, tenant: str | None, *, since: date | None = None, until: date | None = None
+        self,
+        tenant: str | None,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        by: str | None = None,
     ) -> list[dict[str, Any]]:
-        """One row per day (oldest first) with counts and rates; ``until`` inclusive."""
+        """One row per day (oldest first) with counts and rates; ``until`` inclusive.
+
+        ``by`` one of GROUPINGS: one row per day and value of it (the value under its name,
+        null for none, last within its day).
+        """
         where: list[str] = []
         params: list[Any] = []
+        if by is not None:
+            where.append("grouped_by = %s")
+            params.append(_grouping(by))
         if tenant is not None:
             where.append("tenant = %s")
             params.append(tenant)
@@ -299,13 +315,70 @@ class ReadModels:
             where.append("day <= %s")
             params.append(until.isoformat())
         sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
+        table = self._daily.table("daily_counts" if by is None else "daily_group_counts")
+        keys = "day" if by is None else "day, value"
         with self._daily.reading() as tx:
             rows = tx.fetchall(
-                f"SELECT day, {sums} FROM {self._daily.table('daily_counts')} "
-                f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY day ORDER BY day",
+                f"SELECT {keys}, {sums} FROM {table} "
+                f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+                f"GROUP BY {keys} ORDER BY {keys}",
                 params,
             )
-        return [day_item(row) for row in rows]
+        if by is None:
+            return [day_item(row) for row in rows]
+        items = [(row["day"], orjson.loads(row["value"]), row) for row in rows]
+        items.sort(key=lambda item: (item[0], item[1] is None, item[1] or ""))
+        return [{"day": day, by: value, **day_item(row)} for day, value, row in items]
+
+    def groups(
+        self,
+        tenant: str | None,
+        by: str,
+        *,
+        sent_from: datetime | None = None,
+        sent_until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Each value of ``by`` (one of GROUPINGS) among the registered messages sent in the
+        range, with their count and how many failed (the list's ``failed``: some recipient
+        did); by value, none (null) last."""
+        column = _grouping(by)
+        where = ["registered = 1"]
+        params: list[Any] = []
+        if tenant is not None:
+            where.append("tenant = %s")
+            params.append(tenant)
+        sent_between(where, params, sent_from, sent_until)
+        with self._sent_mail.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT {column} AS value, COUNT(*) AS messages, SUM(failed) AS failed "
+                f"FROM {self._sent_mail.table('sent_mail')} WHERE {' AND '.join(where)} "
+                f"GROUP BY {column}",
+                params,
+            )
+        rows.sort(key=lambda row: (row["value"] is None, row["value"] or ""))
+        return [
+            {by: row["value"], "messages": int(row["messages"]), "failed": int(row["failed"])}
+            for row in rows
+        ]
+
+
+def sent_between(
+    where: list[str], params: list[Any], sent_from: datetime | None, sent_until: datetime | None
+) -> None:
+    """The conditions of a sent-time range (from inclusive, until exclusive), added."""
+    if sent_from is not None:
+        where.append("sent_us >= %s")
+        params.append(micros(sent_from))
+    if sent_until is not None:
+        where.append("sent_us < %s")
+        params.append(micros(sent_until))
+
+
+def _grouping(by: str) -> str:
+    # Also the name of a column: never anything but one of these.
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}; only by {', '.join(GROUPINGS)}")
+    return by
 
 
 def list_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -341,6 +414,8 @@ def detail(message: dict[str, Any], recipients: list[dict[str, Any]]) -> dict[st
         "external_ref": message["external_ref"],
         "dossier_id": message["dossier_id"],
         "category": registration["category"] if registration else None,
+        # A fold stored before templates existed has none.
+        "template": registration.get("template") if registration else None,
         "subject": message["subject"],
         "sender": message["sender"],
         "tags": orjson.loads(message["tags"]),

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from domain.message import Message
 from projections.view import Tx, ViewRecorder
 
 IDS_PER_QUERY = 500
@@ -21,6 +22,9 @@ class ReadModel(Projection[ViewRecorder]):
 
     tables: ClassVar[tuple[str, ...]] = ()
     """Every table of the view, dropped on rebuild."""
+
+    follows: ClassVar[tuple[type, ...]] = (Message.Event,)
+    """The events ``apply`` is given; the log holds other aggregates' too (addresses')."""
 
     @abstractmethod
     def schema(self) -> list[str]:
@@ -59,8 +63,10 @@ class ReadModel(Projection[ViewRecorder]):
 
         Raises PositionMovedError, writing nothing, when the view is no longer at ``expected``.
         """
+        followed = [event for event in events if isinstance(event, self.follows)]
         with self.view.writing(expected, tracking) as tx:
-            self.apply(tx, events)
+            if followed:
+                self.apply(tx, followed)
 
     def t(self, name: str) -> str:
         """A table's name as the SQL of this database spells it."""

@@ -20,6 +20,7 @@ COLUMNS = (
     "dossier_id",
     "external_ref",
     "category",
+    "template",
     "provider",
     "provider_message_id",
     "subject",
@@ -90,8 +91,9 @@ class SentMailList(ReadModel):
         return [
             f"CREATE TABLE IF NOT EXISTS {table} ("
             "message_id TEXT PRIMARY KEY, tenant TEXT, dossier_id TEXT, external_ref TEXT, "
-            "category TEXT, provider TEXT NOT NULL, provider_message_id TEXT NOT NULL, "
-            "subject TEXT, sender TEXT, subject_key TEXT NOT NULL, sender_key TEXT NOT NULL, "
+            "category TEXT, template TEXT, provider TEXT NOT NULL, "
+            "provider_message_id TEXT NOT NULL, subject TEXT, sender TEXT, "
+            "subject_key TEXT NOT NULL, sender_key TEXT NOT NULL, "
             "recipients TEXT NOT NULL, tags TEXT NOT NULL, "
             "sent_us BIGINT NOT NULL, registered INTEGER NOT NULL, refused INTEGER NOT NULL, "
             "outcome TEXT NOT NULL, failed INTEGER NOT NULL, last_status TEXT NOT NULL, "
@@ -107,6 +109,8 @@ class SentMailList(ReadModel):
             f"(tenant, dossier_id, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_category ON {table} "
             f"(tenant, category, {newest})",
+            f"CREATE INDEX IF NOT EXISTS sent_mail_template ON {table} "
+            f"(tenant, template, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_sender ON {table} "
             f"(tenant, sender_key, {newest})",
             f"CREATE INDEX IF NOT EXISTS sent_mail_status ON {table} "
@@ -145,6 +149,7 @@ def row_of(message_id: UUID, fold: MessageFold, version: int) -> tuple[Any, ...]
         registration.dossier_id if registration else None,
         registration.external_ref if registration else None,
         registration.category if registration else None,
+        registration.template if registration else None,
         fold.provider,
         fold.provider_message_id,
         registration.subject if registration else None,

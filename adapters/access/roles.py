@@ -12,6 +12,9 @@ class Role(StrEnum):
     VIEWER = "viewer"
     AUDITOR = "auditor"
     INGEST = "ingest"
+    SENDER = "sender"
+    """The platform that sends: registers its sends, checks addresses before sending, records
+    its recipients' preferences; it reads no message back."""
 
 
 class Permission(StrEnum):
@@ -30,16 +33,29 @@ class Permission(StrEnum):
     MANAGE_SUBSCRIPTIONS = "manage_subscriptions"
     """The tenant's webhook subscriptions to signals: created, listed, removed, enabled,
     their delivery logs read and deliveries sent again."""
+    READ_ADDRESSES = "read_addresses"
+    """An address's status and history, the suppression list."""
+    CHECK_ADDRESSES = "check_addresses"
+    """Asking whether addresses may be sent to."""
+    SET_PREFERENCES = "set_preferences"
+    """Recording whether a recipient wants e-mail."""
+    MANAGE_POLICIES = "manage_policies"
+    """Lifting suppressions; the tenant's suppression rules."""
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.VIEWER: frozenset({Permission.READ_MESSAGES}),
+    Role.VIEWER: frozenset(
+        {Permission.READ_MESSAGES, Permission.READ_ADDRESSES, Permission.CHECK_ADDRESSES}
+    ),
     # An audit reads what was stored and when; it needs none of the day-to-day lists.
     Role.AUDITOR: frozenset({Permission.READ_HISTORY}),
     # The webhook endpoints hold this key in provider settings, where it is most likely to leak;
     # it can add events but read nothing back.
     Role.INGEST: frozenset({Permission.INGEST}),
+    Role.SENDER: frozenset(
+        {Permission.INGEST, Permission.CHECK_ADDRESSES, Permission.SET_PREFERENCES}
+    ),
 }
 """Every role and exactly what it may do."""
 

@@ -18,14 +18,17 @@ from adapters.api.models import Health, KeyRequest, SubscriptionRequest
 from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import (
+    addresses,
     dossiers,
     history,
     keys,
     messages,
+    policy,
     quarantine,
     registrations,
     stats,
     subscriptions,
+    suppressions,
     webhooks,
 )
 from adapters.intake.registrations import RegistrationIn
@@ -97,6 +100,9 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         keys,
         quarantine,
         subscriptions,
+        addresses,
+        suppressions,
+        policy,
     )
     for module in routes:
         app.include_router(module.router, dependencies=strict_query)

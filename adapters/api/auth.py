@@ -142,3 +142,11 @@ QuarantineManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_QUARANT
 """The caller's key, allowed to see and replay its tenant's quarantined events."""
 SubscriptionManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_SUBSCRIPTIONS))]
 """The caller's key, allowed to manage its tenant's webhook subscriptions."""
+AddressReader = Annotated[ApiKey, Depends(requires(Permission.READ_ADDRESSES))]
+"""The caller's key, allowed addresses' statuses and the suppression list."""
+AddressChecker = Annotated[ApiKey, Depends(requires(Permission.CHECK_ADDRESSES))]
+"""The caller's key, allowed to ask whether addresses may be sent to."""
+PreferenceSetter = Annotated[ApiKey, Depends(requires(Permission.SET_PREFERENCES))]
+"""The caller's key, allowed to record recipients' preferences."""
+PolicyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_POLICIES))]
+"""The caller's key, allowed to lift suppressions and set the tenant's rules."""

@@ -21,6 +21,7 @@ from adapters.storage.database import Database, open_ledger
 from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
 from adapters.storage.seen_tokens import SeenTokens
+from adapters.storage.tenant_policies import PolicyDefaults
 from adapters.verification.registry import Verifier, configured_verifiers
 from adapters.verification.replays import with_seen_tokens
 from domain.ledger import Ledger
@@ -63,6 +64,7 @@ def open_context(
     *,
     url_policy: UrlPolicy | None = None,
     delivery_timeout: float = DEFAULT_TIMEOUT,
+    policies: PolicyDefaults | None = None,
 ) -> ApiContext:
     """Open the ledger, the key store, the read side, the signal stores (and the Kafka
     producer); all or none. ``url_policy`` says where webhook subscriptions may point (by
@@ -77,7 +79,7 @@ def open_context(
         resources.callback(ledger.close)
         keys = KeyStore(database)
         resources.callback(keys.close)
-        read_side = open_read_side(database, ledger)
+        read_side = open_read_side(database, ledger, policies=policies)
         resources.callback(read_side.close)
         quarantine = Quarantine(database)
         resources.callback(quarantine.close)

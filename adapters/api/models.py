@@ -112,6 +112,7 @@ class MessageDetail(_Open):
     external_ref: str | None
     dossier_id: str | None
     category: str | None
+    template: str | None
     subject: str | None
     sender: str | None
     tags: list[str]
@@ -195,9 +196,39 @@ class Day(_Open):
 
 
 class DailyStats(BaseModel):
-    """One row per day, oldest first, with counts and rates."""
+    """One row per day, oldest first, with counts and rates; with ``by=category`` (or
+    ``template``), one row per day and value, the value under ``category`` (or ``template``),
+    null for the sends without one."""
 
     days: list[Day]
+
+
+class CategoryCount(BaseModel):
+    """A category and how many of the tenant's sends had it."""
+
+    category: str | None = Field(description="null: the sends registered without one.")
+    messages: int
+    failed: int = Field(description="Of these, messages where some recipient failed.")
+
+
+class CategoryList(BaseModel):
+    """Every category of the tenant's sends in the range, by name, null last."""
+
+    items: list[CategoryCount]
+
+
+class TemplateCount(BaseModel):
+    """A template and how many of the tenant's sends were rendered from it."""
+
+    template: str | None = Field(description="null: the sends from no template.")
+    messages: int
+    failed: int = Field(description="Of these, messages where some recipient failed.")
+
+
+class TemplateList(BaseModel):
+    """Every template of the tenant's sends in the range, by name, null last."""
+
+    items: list[TemplateCount]
 
 
 class RegisteredItem(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import AwareDatetime, BeforeValidator
 
 from adapters.api.errors import ApiError
@@ -36,6 +37,13 @@ def _restore_plus(value: Any) -> Any:
 
 QueryTime = Annotated[AwareDatetime, BeforeValidator(_restore_plus)]
 """An ISO-8601 time with its UTC offset, as a query parameter."""
+
+SentFrom = Annotated[
+    QueryTime | None, Query(description="Sent at or after (ISO-8601 with offset).")
+]
+"""The ``sent_from`` query parameter: inclusive."""
+SentUntil = Annotated[QueryTime | None, Query(description="Sent before (ISO-8601 with offset).")]
+"""The ``sent_until`` query parameter: exclusive."""
 
 
 def iso(moment: datetime | None) -> str | None:

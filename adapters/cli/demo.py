@@ -9,13 +9,17 @@ from pathlib import Path
 from uuid import UUID
 
 import click
+import orjson
 
 from adapters.cli.presenters import format_list, format_message, format_outcomes
 from adapters.cli.sample_traffic import PlannedSend, arrival_order, observations_of
 from adapters.storage.database import open_ledger, parse_database_url
-from adapters.storage.read_side import open_read_side
+from adapters.storage.read_side import ReadSide, open_read_side
 from domain.values import Recipient, RecipientType, Send, utc_now
+from projections.address_queries import SuppressionQuery
 from projections.queries import MessageQuery, every_item
+from projections.signal_outbox import OUTBOX_TABLE, Signal, signals_after
+from projections.signals import SignalDecisions
 
 _DAY = [
     # hours before now, tenant, dossier, category, subject, sender, provider, recipients+scenarios
@@ -191,6 +195,10 @@ def demo(seed: int) -> None:
             alert_id = next(i["id"] for i in items if (i["external_ref"] or "").endswith("-0"))
             alert = side.queries.message(UUID(alert_id), tenant=None)
             assert alert is not None
+            suppressed = side.address_queries.suppressions(
+                SuppressionQuery(tenant="acme-travel", now=now)
+            ).items
+            signals = _signals(side)
     today = now.astimezone()
     click.echo(f"A day of sends on a fresh SQLite ledger: {database.url}")
     click.echo(
@@ -202,8 +210,30 @@ def demo(seed: int) -> None:
     click.echo(f"\nOutcomes  {format_outcomes(items)}\n")
     click.echo("Timeline of an alert message (a late hard bounce after delivery):")
     click.echo(format_message(alert))
+    click.echo("\nSuppressed addresses of acme-travel (the pre-send check refuses them):")
+    for item in suppressed:
+        click.echo(f"  {item['reason']:<14}  {item['address']}")
+    click.echo(f"\nSignals decided ({len(signals)}), for webhook subscriptions and Kafka:")
+    for signal in signals[:6]:
+        click.echo(f"  {signal.kind:<32}  {signal.tenant:<16}  {_subject(signal)}")
     click.echo(
         "\nExplore it yourself:\n"
         f"  mailledger --database {database.url} messages          # failed only\n"
-        f"  mailledger --database {database.url} history {alert_id}"
+        f"  mailledger --database {database.url} history {alert_id}\n"
+        f"  mailledger --database {database.url} suppressions --tenant acme-travel"
     )
+
+
+def _signals(side: ReadSide) -> list[Signal]:
+    view = side.models[SignalDecisions.name].view
+    with view.reading() as tx:
+        return signals_after(tx, view.table(OUTBOX_TABLE), 0, 1000)
+
+
+def _subject(signal: Signal) -> str:
+    """What the signal is about, in a few words."""
+    document = orjson.loads(signal.body)
+    if "address" in document:
+        return f"{document['address']['address']} ({document['address']['reason']})"
+    message = document["message"]
+    return str(message["subject"] or message["provider_message_id"])

@@ -76,6 +76,7 @@ def message_json(state: MessageState) -> dict[str, Any]:
             "external_ref": send.external_ref if send else None,
             "dossier_id": send.dossier_id if send else None,
             "category": send.category if send else None,
+            "template": send.template if send else None,
             "subject": send.subject if send else None,
             "sender": send.sender if send else None,
             "tags": list(send.tags) if send else [],
@@ -139,6 +140,37 @@ def format_list(items: Sequence[Mapping[str, Any]], today: datetime) -> str:
             f"{item['last_status']:<13}  {_cut(item['sender'] if registered else '?', 26):<26}  "
             f"{_cut(', '.join(item['recipients']), 34):<34}  "
             f"{_cut(item['subject'] if registered else '(not registered)', 48)}"
+        )
+    return "\n".join(lines)
+
+
+def format_groups(items: Sequence[Mapping[str, Any]], by: str) -> str:
+    """Categories (or templates) and their counts as a table; none shown as ``(none)``."""
+    if not items:
+        return "No sends match."
+    width = max(len(by), *(len(item[by] or "(none)") for item in items))
+    lines = [f"{by.upper():<{width}}  {'MESSAGES':>8}  {'FAILED':>8}"]
+    lines += [
+        f"{item[by] or '(none)':<{width}}  {item['messages']:>8}  {item['failed']:>8}"
+        for item in items
+    ]
+    return "\n".join(lines)
+
+
+_DAY_COLUMNS = ("messages", "recipients", "delivered", "failed", "bounced", "opened", "clicked")
+
+
+def format_days(days: Sequence[Mapping[str, Any]], by: str | None) -> str:
+    """Daily counts as a table, a column of the category (or template) with ``by``."""
+    if not days:
+        return "No sends match."
+    width = max([len(by), *(len(day[by] or "(none)") for day in days)]) if by else 0
+    group = f"{by.upper():<{width}}  " if by else ""
+    lines = [f"{'DAY':<10}  {group}" + "  ".join(f"{c.upper():>10}" for c in _DAY_COLUMNS)]
+    for day in days:
+        value = f"{day[by] or '(none)':<{width}}  " if by else ""
+        lines.append(
+            f"{day['day']:<10}  {value}" + "  ".join(f"{day[c]:>10}" for c in _DAY_COLUMNS)
         )
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ import time
 
 import click
 
-from adapters.cli.support import database_of, user_errors
+from adapters.cli.support import database_of, settings_of, user_errors
 from adapters.storage.database import Database
 from adapters.storage.read_side import ReadSide, open_read_side
 from projections.catalogue import READ_MODELS
@@ -20,7 +20,7 @@ def open_views(ctx: click.Context) -> tuple[Database, ReadSide]:
     """The database the command line names, and the read side on it."""
     database = database_of(ctx)
     with user_errors(database):
-        return database, open_read_side(database)
+        return database, open_read_side(database, policies=settings_of(ctx).policy_defaults())
 
 
 @click.group()
@@ -51,8 +51,10 @@ def status(ctx: click.Context) -> None:
     database, side = open_views(ctx)
     with user_errors(database), side:
         head = side.ledger.recorder.max_notification_id() or 0
-        for name, model in side.models.items():
-            position = model.view.position()
+        positions = {name: model.view.position() for name, model in side.models.items()}
+        # The policy process is not a view, but it follows the log the same way.
+        positions["policies"] = side.policies.position()
+        for name, position in positions.items():
             click.echo(f"{name:<18} at {position:>10}  behind {head - position:>10}")
 
 

@@ -1,13 +1,16 @@
-"""``mailledger show``, ``messages`` and ``history``: what the ledger knows, for people."""
+"""``mailledger show``, ``messages``, ``history`` and the counts (``categories``, ``templates``,
+``stats``): what the ledger knows, for people."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 
 from adapters.cli.presenters import (
     dumps,
+    format_days,
+    format_groups,
     format_history,
     format_list,
     format_message,
@@ -20,6 +23,7 @@ from adapters.storage.integers import MAX_STORED_INTEGER
 from domain.errors import UnknownMessageError
 from domain.kinds import EventKind, Outcome
 from domain.values import utc_now
+from projections.daily_counts import GROUPINGS
 from projections.queries import MAX_PAGE_SIZE, MessageQuery, every_item
 
 
@@ -67,7 +71,13 @@ def show(ctx: click.Context, message: str, tenant: str | None, as_json: bool) ->
     help="Only messages where a recipient failed (the default).",
 )
 @click.option("--dossier", help="Only this dossier's messages.")
-@click.option("--category", help="Only sends registered with this category (or template).")
+@click.option("--category", help="Only sends registered with this category (kind of e-mail).")
+@click.option("--template", help="Only sends rendered from this template.")
+@click.option(
+    "--templated/--untemplated",
+    default=None,
+    help="Only sends from a template (any), or only those from none.",
+)
 @click.option(
     "--status",
     type=click.Choice([k.value for k in EventKind]),
@@ -88,6 +98,8 @@ def messages(
     failed_only: bool,
     dossier: str | None,
     category: str | None,
+    template: str | None,
+    templated: bool | None,
     status: str | None,
     outcome: str | None,
     tenant: str | None,
@@ -97,11 +109,15 @@ def messages(
     """The sent-mail list, newest first: failed messages by default, --all for every one."""
     if show_all and failed_only:
         raise click.UsageError("--all and --failed exclude each other")
+    if template is not None and templated is False:
+        raise click.UsageError("--template and --untemplated exclude each other")
     query = MessageQuery(
         tenant=tenant,
         failed_only=not show_all,
         dossier_id=dossier,
         category=category,
+        template=template,
+        templated=templated,
         status=EventKind(status) if status else None,
         outcome=Outcome(outcome) if outcome else None,
         recipient=recipient,
@@ -150,3 +166,63 @@ def history(
         state = ledger.get_message_at(message_id, version=version, at=at, reference=message)
     shape = message_json(state)
     click.echo(dumps(shape) if as_json else format_message(shape))
+
+
+def _summary_command(by: str, plural: str) -> click.Command:
+    """``mailledger {plural}``: each value of ``by`` among the registered sends, with counts."""
+
+    @click.command(
+        name=plural,
+        help=f"Each {by} of the registered sends, with how many there were and how many failed "
+        f"(some recipient did); the sends without one last, as (none).",
+    )
+    @click.option("--tenant", help="Only this tenant's sends (default: every tenant's).")
+    @click.option("--sent-from", callback=_parse_time, help="Sent at or after this ISO-8601 time.")
+    @click.option("--sent-until", callback=_parse_time, help="Sent before this ISO-8601 time.")
+    @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+    @click.pass_context
+    def summary(
+        ctx: click.Context,
+        tenant: str | None,
+        sent_from: datetime | None,
+        sent_until: datetime | None,
+        as_json: bool,
+    ) -> None:
+        with read_side_of(ctx) as side:
+            items = side.queries.groups(tenant, by, sent_from=sent_from, sent_until=sent_until)
+        click.echo(dumps(items) if as_json else format_groups(items, by))
+
+    return summary
+
+
+categories = _summary_command("category", "categories")
+templates = _summary_command("template", "templates")
+
+
+@click.command()
+@click.option("--tenant", help="Only this tenant's sends (default: every tenant's).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive.")
+@click.option(
+    "--by",
+    type=click.Choice(GROUPINGS),
+    help="One row per day and category (or template).",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@click.pass_context
+def stats(
+    ctx: click.Context,
+    tenant: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """Daily counts by the day of the send, oldest first: messages, recipients, outcomes."""
+    first: date | None = since.date() if since else None
+    last: date | None = until.date() if until else None
+    if first is not None and last is not None and first > last:
+        raise click.UsageError(f"--since ({first}) is after --until ({last}); until is inclusive")
+    with read_side_of(ctx) as side:
+        days = side.queries.daily_counts(tenant, since=first, until=last, by=by)
+    click.echo(dumps(days) if as_json else format_days(days, by))

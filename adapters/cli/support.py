@@ -112,7 +112,7 @@ def read_side_of(ctx: click.Context) -> Iterator[ReadSide]:
 
     database = database_of(ctx)
     with user_errors(database):
-        side = open_read_side(database)
+        side = open_read_side(database, policies=settings_of(ctx).policy_defaults())
         try:
             side.catch_up()
             yield side

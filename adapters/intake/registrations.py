@@ -42,6 +42,7 @@ class RegistrationIn(BaseModel):
     sent_at: AwareDatetime
     tags: list[str] = Field(default_factory=list)
     error: str | None = None
+    template: str | None = None
 
     def to_send(self) -> Send:
         """The domain's Send, with addresses normalised."""
@@ -62,9 +63,17 @@ class RegistrationIn(BaseModel):
             sender=self.sender,
             tags=tuple(self.tags),
             error=self.error,
+            template=self.template,
         )
 
 
 def registration_line(send: Send) -> bytes:
-    """The send as one line of this format: the fields its Registered event keeps."""
-    return orjson.dumps(payload_of_send(send), option=orjson.OPT_UTC_Z)
+    """The send as one line of this format: the fields its Registered event keeps.
+
+    ``template`` only when there is one: a line from no template reads the same as before
+    templates existed, so a consumer of the previous version still reads it during an upgrade.
+    """
+    payload = payload_of_send(send)
+    if payload["template"] is None:
+        del payload["template"]
+    return orjson.dumps(payload, option=orjson.OPT_UTC_Z)

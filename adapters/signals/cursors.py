@@ -28,8 +28,7 @@ class Cursors:
 
     def __init__(self, connection: PlainConnection) -> None:
         self._connection = connection
-        with connection.lock:
-            connection.execute(_CREATE)
+        connection.create(_CREATE)
 
     def get(self, sender: str) -> int | None:
         """The last seq ``sender`` handled; None for a sender that never started."""

@@ -125,9 +125,7 @@ class DeliveryLog:
 
     def __init__(self, connection: PlainConnection) -> None:
         self._connection = connection
-        with connection.lock:
-            for statement in _CREATE:
-                connection.execute(statement)
+        connection.create(*_CREATE)
 
     def enqueue(
         self,

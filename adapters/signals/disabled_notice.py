@@ -26,7 +26,7 @@ def disabled_signal(subscription: Subscription, at: datetime) -> tuple[UUID, byt
             "id": str(identity),
             "kind": kind.value,
             "tenant": subscription.tenant,
-            "occurred_at": at.isoformat(),
+            "decided_at": at.isoformat(),
             "subscription": {
                 "id": subscription.subscription_id,
                 "url": subscription.url,

@@ -50,9 +50,7 @@ class Outbox:
     def __init__(self, connection: PlainConnection, table: str = OUTBOX_TABLE) -> None:
         self._connection = connection
         self.table = table
-        with connection.lock:
-            for statement in outbox_schema(table):
-                connection.execute(statement)
+        connection.create(*outbox_schema(table, postgres=connection.is_postgres))
 
     def after(self, seq: int, limit: int) -> list[Signal]:
         """The signals after ``seq``, oldest first, at most ``limit``."""

@@ -157,9 +157,7 @@ class SubscriptionStore:
 
     def __init__(self, connection: PlainConnection) -> None:
         self._connection = connection
-        with connection.lock:
-            connection.execute(_CREATE)
-            connection.execute(_INDEX)
+        connection.create(_CREATE, _INDEX)
 
     def create(
         self,

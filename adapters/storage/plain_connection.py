@@ -14,7 +14,15 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from adapters.storage.database import Database
+from adapters.storage.database import Database, despite_creation_races
+
+CREATION_RACES = (
+    psycopg.errors.UniqueViolation,
+    psycopg.errors.DuplicateTable,
+    psycopg.errors.DuplicateObject,
+    psycopg.InternalError,
+)
+"""What PostgreSQL raises at a CREATE … IF NOT EXISTS that another process ran at once."""
 
 
 class PlainConnection:
@@ -63,6 +71,19 @@ class PlainConnection:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         finally:
             cursor.close()
+
+    def create(self, *statements: str) -> None:
+        """Create tables and indexes when missing, also while other processes create them."""
+
+        def create() -> None:
+            with self.lock:
+                for statement in statements:
+                    self.execute(statement)
+
+        if self.is_postgres:
+            despite_creation_races(create, CREATION_RACES)
+        else:
+            create()
 
     def close(self) -> None:
         """Close the connection."""

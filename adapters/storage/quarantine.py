@@ -106,9 +106,7 @@ class Quarantine:
 
     def __init__(self, database: Database) -> None:
         self._connection = PlainConnection(database)
-        with self._connection.lock:
-            self._connection.execute(_CREATE)
-            self._connection.execute(_INDEX)
+        self._connection.create(_CREATE, _INDEX)
 
     def add(self, events: Sequence[SetAside], at: datetime) -> list[str]:
         """Keep these events (an event already kept stays as it was); their entry ids."""

@@ -17,6 +17,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from adapters.errors import first_line
+from adapters.storage.address_key import address_key
 from adapters.storage.database import (
     DATABASE_ERRORS,
     Database,
@@ -25,14 +26,25 @@ from adapters.storage.database import (
 )
 from adapters.storage.postgres_view import PostgresView
 from adapters.storage.sqlite_view import SQLiteView
+from adapters.storage.tenant_policies import PolicyDefaults, TenantPolicies
+from domain.address_book import AddressBook
 from domain.ledger import Ledger
+from domain.policy_process import PolicyProcess
+from projections.address_queries import AddressQueries
+from projections.addresses import AddressStatus
 from projections.catalogue import READ_MODELS
 from projections.queries import ReadModels
 from projections.read_model import ReadModel
 from projections.runner import PAGE_SIZE, Progress, Runner
+from projections.signals import SignalDecisions
 from projections.view import ViewRecorder
 
 log = structlog.get_logger()
+
+MESSAGE_VIEWS = [
+    name for name in READ_MODELS if name not in {AddressStatus.name, SignalDecisions.name}
+]
+"""The views ReadModels queries, in the catalogue's order."""
 
 
 class UnknownProjectionError(ValueError):
@@ -46,7 +58,12 @@ class ReadSide:
     """Every projection of one database, and ReadModels over their views."""
 
     def __init__(
-        self, database: Database, ledger: Ledger | None = None, *, page_size: int = PAGE_SIZE
+        self,
+        database: Database,
+        ledger: Ledger | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+        policies: PolicyDefaults | None = None,
     ) -> None:
         self.database = database
         self.page_size = page_size
@@ -60,8 +77,14 @@ class ReadSide:
             _create(model, database)
             self.models[name] = model
         self.queries = ReadModels(
-            *(self.models[name].view for name in READ_MODELS)  # in the catalogue's order
+            *(self.models[name].view for name in MESSAGE_VIEWS)  # in the catalogue's order
         )
+        self.address_queries = AddressQueries(self.models[AddressStatus.name].view)
+        defaults = policies or PolicyDefaults()
+        self.tenant_policies = TenantPolicies(database, defaults.policy)
+        key = address_key(database, defaults.address_key)
+        self.policies = PolicyProcess(self.ledger, key, self.tenant_policies.policy_for)
+        self.address_book = AddressBook(self.ledger, key, self.tenant_policies.policy_for)
         self._lock = threading.Lock()
 
     def _view(self, name: str) -> ViewRecorder:
@@ -92,7 +115,14 @@ class ReadSide:
         applied by exactly one of them.
         """
         with self._lock:
-            return self.runner().catch_up(on_progress)
+            settled = self.policies.catch_up()
+            if settled.facts or settled.suppressed:
+                log.info("policies.caught_up", facts=settled.facts, suppressed=settled.suppressed)
+            applied = self.runner().catch_up(on_progress)
+            if settled.read:
+                # Past the addresses' own events it just wrote, so its position is the head.
+                self.policies.catch_up()
+            return applied
 
     def rebuild(self, name: str, on_progress: Callable[[Progress], None] | None = None) -> int:
         """Drop one projection's tables and replay the whole log into them.
@@ -127,6 +157,7 @@ class ReadSide:
 
     def close(self) -> None:
         """Close the views' connections (and the ledger when this read side opened it)."""
+        self.tenant_policies.close()
         self._datastore.close()
         if self._owns_ledger:
             self.ledger.close()
@@ -151,7 +182,11 @@ def _create(model: ReadModel, database: Database) -> None:
 
 
 def open_read_side(
-    database: Database, ledger: Ledger | None = None, *, page_size: int = PAGE_SIZE
+    database: Database,
+    ledger: Ledger | None = None,
+    *,
+    page_size: int = PAGE_SIZE,
+    policies: PolicyDefaults | None = None,
 ) -> ReadSide:
     """The read side of that database, its view tables created when missing."""
-    return ReadSide(database, ledger, page_size=page_size)
+    return ReadSide(database, ledger, page_size=page_size, policies=policies)

@@ -33,7 +33,7 @@ class SeenTokens:
 
     def __init__(self, database: Database) -> None:
         self._connection = PlainConnection(database)
-        self._execute(_CREATE)
+        self._connection.create(_CREATE)
 
     def claim(
         self, provider: str, token: str, body_sha256: str, seen_at: datetime, keep_for: int

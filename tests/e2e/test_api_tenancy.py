@@ -18,7 +18,13 @@ def test_a_second_tenant_sees_nothing_of_the_first_on_any_route(
     server = start_server(database_url)
     acme = server.client(create_key(database_url, "acme", "admin"))
     globex = server.client(create_key(database_url, "globex", "admin"))
-    posted = acme.post("/v1/messages", json=[registration("inv-1"), registration("inv-2")])
+    posted = acme.post(
+        "/v1/messages",
+        json=[
+            registration("inv-1", category="invoice", template="acme-invoice-v3"),
+            registration("inv-2", category="acme-secret-kind"),
+        ],
+    )
     acme.post("/v1/webhooks/generic", content=generic_line("pm-inv-2", event="hard_bounce"))
     message_id = posted.json()["items"][1]["id"]
     acme_keys = acme.get("/v1/keys").json()["items"]
@@ -37,6 +43,18 @@ def test_a_second_tenant_sees_nothing_of_the_first_on_any_route(
     assert globex.get("/v1/messages", params={"filter": "all"}).json()["items"] == []
     assert globex.get("/v1/messages").json()["items"] == []
     assert globex.get("/v1/stats/daily").json()["days"] == []
+    for by in ("category", "template"):
+        assert globex.get("/v1/stats/daily", params={"by": by}).json()["days"] == []
+        assert len(acme.get("/v1/stats/daily", params={"by": by}).json()["days"]) == 2
+    assert globex.get("/v1/categories").json()["items"] == []
+    assert globex.get("/v1/templates").json()["items"] == []
+    assert [i["template"] for i in acme.get("/v1/templates").json()["items"]] == [
+        "acme-invoice-v3",
+        None,
+    ]
+    for params in ({"template": "acme-invoice-v3"}, {"templated": "true"}, {"category": "invoice"}):
+        assert globex.get("/v1/messages", params={"filter": "all", **params}).json()["items"] == []
+        assert acme.get("/v1/messages", params={"filter": "all", **params}).json()["items"]
     assert [k["tenant"] for k in globex.get("/v1/keys").json()["items"]] == ["globex"]
 
     # Writes: no revoking another tenant's keys, no registering in its name.

@@ -16,11 +16,15 @@ from hypothesis import strategies as st
 from adapters.cli.presenters import message_json
 from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
+from adapters.storage.tenant_policies import PolicyDefaults
 from domain.kinds import EventKind
 from domain.ledger import Ledger
 from domain.values import Observation, Recipient, RecipientType, Send
 from tests.conftest import T0
 from tests.integration.test_projections import Dump, dump_tables
+
+SHARED_KEY = PolicyDefaults(address_key=bytes(range(32)))
+"""One address key for databases whose views are compared: the ids derive from it."""
 
 Input = Send | Observation
 """One registration or provider event, as a platform or a provider hands it over."""
@@ -67,6 +71,7 @@ def message_inputs(rnd: random.Random, n: int) -> tuple[Send | None, list[Observ
             provider_message_id=None if refused else provider_message_id,
             dossier_id=rnd.choice(DOSSIERS),
             category=rnd.choice([None, "billing"]),
+            template=rnd.choice([None, None, "tpl-invoice", "tpl-reminder"]),
             subject=f"Subject {n}",
             sender=rnd.choice(["billing@acme.example", "support@acme.example"]),
             tags=tuple(rnd.sample(["a", "b", "c"], rnd.randint(0, 2))),
@@ -141,6 +146,18 @@ def test_views_rebuilt_from_the_log_equal_the_views_kept_live(
         registered = [ledger.get_message(i) for i in ids]
         registered = [state for state in registered if state.registration is not None]
         assert sum(day["messages"] for day in side.queries.daily_counts(None)) == len(registered)
+        # Templates present, and the counts split by category and by template add up.
+        assert {s.registration.template for s in registered if s.registration} == {
+            None,
+            "tpl-invoice",
+            "tpl-reminder",
+        }
+        assert live["daily_counts.daily_group_counts"]
+        for by in ("category", "template"):
+            split = side.queries.daily_counts(None, by=by)
+            assert sum(day["messages"] for day in split) == len(registered)
+            groups = side.queries.groups(None, by)
+            assert sum(group["messages"] for group in groups) == len(registered)
         # The live views say what the ledger says of every message.
         for message_id in ids:
             assert side.queries.message(message_id, None) == message_json(
@@ -223,6 +240,8 @@ def one_message(draw: st.DrawFn, m: int) -> list[Input]:
             provider=None if refused else "mailgun",
             provider_message_id=None if refused else f"h-{m}",
             dossier_id=draw(st.sampled_from(DOSSIERS[:3])),
+            category=draw(st.sampled_from([None, "billing"])),
+            template=draw(st.sampled_from([None, "tpl-invoice"])),
             error="rejected" if refused else None,
         )
         events.insert(draw(st.integers(0, len(events))), send)
@@ -249,14 +268,19 @@ def views_after(
     database = parse_database_url(f"sqlite:///{folder / 'ledger.sqlite'}")
     with (
         open_ledger(database) as ledger,
-        open_read_side(database, ledger, page_size=page_size) as side,
+        open_read_side(database, ledger, page_size=page_size, policies=SHARED_KEY) as side,
     ):
         for item, catch_up in zip(inputs, catch_up_after, strict=True):
             write(ledger, [item])
             if catch_up:
                 side.catch_up()
         side.catch_up()
-        return dump_tables(side)
+        dumped = dump_tables(side)
+    # How many times an address was suppressed and reinstated on the way depends on the order
+    # its facts arrived in; where it ends up does not.
+    for row in dumped["addresses.address_status"]:
+        row.pop("version")
+    return dumped
 
 
 @settings(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,13 @@ Item = tuple[str, Send | Observation]
 """A tenant and what it records: a registration or a provider event."""
 
 
-def _send(tenant: str, provider_message_id: str, recipients: Sequence[str], subject: str) -> Send:
+def _send(
+    tenant: str,
+    provider_message_id: str,
+    recipients: Sequence[str],
+    subject: str,
+    template: str | None = None,
+) -> Send:
     return Send(
         tenant=tenant,
         external_ref=f"{tenant}-{provider_message_id}",
@@ -42,6 +49,9 @@ def _send(tenant: str, provider_message_id: str, recipients: Sequence[str], subj
         dossier_id=f"DOS-{provider_message_id}",
         subject=subject,
         sender=f"billing@{tenant}.example",
+        # Categories and templates of the same names in both tenants, and one of each's own.
+        category=subject.lower(),
+        template=template,
     )
 
 
@@ -52,7 +62,8 @@ def items_of(draw: st.DrawFn, tenant: str) -> list[Item]:
     for provider_message_id in draw(st.lists(st.sampled_from(IDS), unique=True)):
         recipients = draw(st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=2, unique=True))
         subject = draw(st.sampled_from(["Invoice", "Contract", "Reminder"]))
-        items.append((tenant, _send(tenant, provider_message_id, recipients, subject)))
+        template = draw(st.sampled_from([None, "tpl-shared", f"tpl-{tenant}"]))
+        items.append((tenant, _send(tenant, provider_message_id, recipients, subject, template)))
     events = st.builds(
         Observation,
         provider=st.just("sendgrid"),
@@ -85,7 +96,8 @@ def _record(side: ReadSide, items: Sequence[Item]) -> None:
 
 
 def _views_of(side: ReadSide, tenant: str) -> dict[str, Any]:
-    """Everything a tenant can read: its list, each message, its dossiers, its day counts."""
+    """Everything a tenant can read: its list, each message, its dossiers, its day counts,
+    its categories and templates and their counts, its lists by template."""
     queries = side.queries
     listed = queries.list_messages(_all_of(tenant)).items
     messages = {item["id"]: queries.message(UUID(item["id"]), tenant) for item in listed}
@@ -99,6 +111,15 @@ def _views_of(side: ReadSide, tenant: str) -> dict[str, Any]:
         "messages": messages,
         "dossiers": dossiers,
         "daily": queries.daily_counts(tenant),
+        "daily by category": queries.daily_counts(tenant, by="category"),
+        "daily by template": queries.daily_counts(tenant, by="template"),
+        "categories": queries.groups(tenant, "category"),
+        "templates": queries.groups(tenant, "template"),
+        "by template": {
+            template: queries.list_messages(replace(_all_of(tenant), template=template)).items
+            for template in ("tpl-shared", *(f"tpl-{name}" for name in TENANTS))
+        },
+        "templated": queries.list_messages(replace(_all_of(tenant), templated=True)).items,
     }
 
 

@@ -65,7 +65,7 @@ CONTROLS = ["\x00", "\t", "\n", "\r", "\x1b", "\x7f"]
 
 @pytest.mark.parametrize("control", CONTROLS)
 @pytest.mark.parametrize(
-    "field", ["tenant", "external_ref", "dossier_id", "category", "subject", "sender"]
+    "field", ["tenant", "external_ref", "dossier_id", "category", "template", "subject", "sender"]
 )
 def test_a_send_with_a_control_character_in_a_text_field_is_refused(
     field: str, control: str

@@ -10,7 +10,7 @@ from adapters.api.auth import MessagesReader
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import MessageDetail, MessagePage
-from adapters.api.references import QueryTime, message_id_of
+from adapters.api.references import SentFrom, SentUntil, message_id_of
 from adapters.api.responses import json_response
 from domain.kinds import EventKind, Outcome
 from projections.queries import MAX_PAGE_SIZE, InvalidCursorError, MessageQuery
@@ -41,7 +41,15 @@ def list_messages(
     ] = None,
     dossier: Annotated[str | None, Query(description="Only this dossier's messages.")] = None,
     category: Annotated[
-        str | None, Query(description="Only sends registered with this category (or template).")
+        str | None,
+        Query(description="Only sends registered with this category (the kind of e-mail)."),
+    ] = None,
+    template: Annotated[
+        str | None, Query(description="Only sends rendered from this template.")
+    ] = None,
+    templated: Annotated[
+        bool | None,
+        Query(description="true: only sends from a template (any); false: only those from none."),
     ] = None,
     recipient: Annotated[
         str | None, Query(description="An exact address, or a domain (example.com).")
@@ -54,12 +62,8 @@ def list_messages(
             "characters."
         ),
     ] = None,
-    sent_from: Annotated[
-        QueryTime | None, Query(description="Sent at or after (ISO-8601 with offset).")
-    ] = None,
-    sent_until: Annotated[
-        QueryTime | None, Query(description="Sent before (ISO-8601 with offset).")
-    ] = None,
+    sent_from: SentFrom = None,
+    sent_until: SentUntil = None,
     tag: Annotated[
         list[str] | None,
         Query(
@@ -73,6 +77,13 @@ def list_messages(
     ] = None,
 ) -> Response:
     """Failed messages by default, as administrators' logs show them; ``filter=all`` for all."""
+    if template is not None and templated is False:
+        raise ApiError(
+            400,
+            "template and templated=false exclude each other: a send from a template is "
+            "never from none",
+            where="query.templated",
+        )
     query = MessageQuery(
         tenant=key.tenant,
         failed_only=filter_ == "failed",
@@ -80,6 +91,8 @@ def list_messages(
         status=status,
         dossier_id=dossier,
         category=category,
+        template=template,
+        templated=templated,
         recipient=recipient,
         sender=sender,
         subject=subject,

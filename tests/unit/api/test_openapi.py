@@ -14,6 +14,8 @@ ROUTES = {
     ("get", "/v1/messages/{ref}/history"),
     ("get", "/v1/dossiers/{dossier_id}/history"),
     ("get", "/v1/stats/daily"),
+    ("get", "/v1/categories"),
+    ("get", "/v1/templates"),
     ("post", "/v1/webhooks/{provider}"),
     ("get", "/v1/keys"),
     ("post", "/v1/keys"),

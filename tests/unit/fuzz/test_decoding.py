@@ -63,6 +63,7 @@ REGISTRATION: dict[str, Any] = {
     "external_ref": "inv-1",
     "dossier_id": "DOS-1",
     "category": "invoice",
+    "template": "invoice-v3",
     "subject": "Invoice 1",
     "sender": "billing@acme.example",
     "recipients": [{"address": "ana@example.com"}, {"address": "bo@example.com", "type": "cc"}],
