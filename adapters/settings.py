@@ -31,6 +31,8 @@ from adapters.kafka.settings import (
     DEFAULT_PROVIDER_EVENTS_TOPIC,
     KafkaSettings,
 )
+from adapters.signals.delivery import DEFAULT_TIMEOUT
+from adapters.signals.urls import UrlPolicy, parse_networks
 from adapters.storage.database import DEFAULT_DATABASE_URL
 from adapters.storage.tenant_policies import PolicyDefaults
 from domain.address import MIN_KEY_BYTES
@@ -39,6 +41,8 @@ from domain.identity import check_tenant
 from domain.suppression import DEFAULT_SOFT_FAILURES, DEFAULT_WINDOW, SuppressionPolicy
 
 PREFIX = "MAILLEDGER_"
+
+DEFAULT_SIGNALS_TOPIC = "mailledger.signals"
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 
@@ -88,6 +92,14 @@ class Settings(BaseSettings):
     kafka_group_id: str = DEFAULT_GROUP_ID
     kafka_instance_id: str | None = None
 
+    signals_allow_http_loopback: bool = False
+    """Webhook subscriptions to loopback receivers (plain http to them too): local ones, tests."""
+    signals_allowed_networks: str | None = None
+    """Internal networks webhook subscriptions may reach after all: ``10.1.0.0/16, fd00::/8``."""
+    signals_topic: str = DEFAULT_SIGNALS_TOPIC
+    signals_delivery_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=120)
+    signals_interval: float = Field(default=1.0, gt=0, le=3600)
+    """Seconds between two steps of the signal senders."""
     address_key: SecretStr | None = None
     """Hexadecimal; by default the key is made once and kept in the database."""
     suppress_after_soft_failures: int = Field(default=DEFAULT_SOFT_FAILURES, ge=1, le=1000)
@@ -117,6 +129,12 @@ class Settings(BaseSettings):
     def _any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("signals_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str | None) -> str | None:
+        parse_networks(value)
+        return value
+
     @field_validator("address_key")
     @classmethod
     def _a_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -144,6 +162,7 @@ class Settings(BaseSettings):
         "kafka_bootstrap_servers",
         "kafka_instance_id",
         "default_tenant",
+        "signals_allowed_networks",
         "address_key",
         *VERIFICATION_FIELDS,
         mode="before",
@@ -189,6 +208,13 @@ class Settings(BaseSettings):
             header_timeout=self.http_header_timeout,
             keep_alive_timeout=self.http_keep_alive_timeout,
             max_connections=self.http_max_connections,
+        )
+
+    def url_policy(self) -> UrlPolicy:
+        """Where webhook subscriptions may send signals."""
+        return UrlPolicy(
+            allow_http_loopback=self.signals_allow_http_loopback,
+            allowed_networks=parse_networks(self.signals_allowed_networks),
         )
 
     def kafka(self, *, required: bool = True) -> KafkaSettings | None:

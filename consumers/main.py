@@ -16,6 +16,7 @@ from adapters.cli.projections import projections
 from adapters.cli.quarantine import quarantine
 from adapters.cli.reading import categories, history, messages, show, stats, templates
 from adapters.cli.recording import ingest, register
+from adapters.cli.subscriptions import subscriptions
 from adapters.cli.support import run_in_one_line, user_errors
 from adapters.intake.fast_hashing import use_fast_hashing
 from adapters.logging import configure_logging
@@ -24,8 +25,9 @@ from adapters.storage.database import DEFAULT_DATABASE_URL
 from consumers.consume import consume
 from consumers.projection_runner import run as run_projections
 from consumers.serve import serve
+from consumers.signal_sender import signals
 
-LONG_RUNNING = frozenset({"consume", "serve", "projections"})
+LONG_RUNNING = frozenset({"consume", "serve", "projections", "signals"})
 """Commands whose log lines are how an operator follows them: info unless told otherwise."""
 
 
@@ -65,6 +67,8 @@ for command in (categories, templates, stats):
     main.add_command(command)
 main.add_command(dead_letters)
 main.add_command(quarantine)
+main.add_command(subscriptions)
+main.add_command(signals)
 main.add_command(addresses)
 main.add_command(suppressions)
 main.add_command(policy)

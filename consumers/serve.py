@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +21,11 @@ from adapters.cli.support import database_of, settings_of, user_errors
 from adapters.kafka.settings import KafkaSettings
 from adapters.kafka.topics import ensure_topics
 from adapters.logging import route_to_structlog
+from adapters.settings import DEFAULT_SIGNALS_TOPIC
+from adapters.signals.delivery import DEFAULT_TIMEOUT
+from adapters.signals.kafka_sink import KafkaSignalSink
+from adapters.signals.sending import Senders, sending_in_background
+from adapters.signals.urls import UrlPolicy
 from adapters.storage.database import Database
 from adapters.storage.tenant_policies import PolicyDefaults
 from consumers.signals import stopping_on_signals
@@ -43,8 +48,16 @@ log = structlog.get_logger()
     help="The port to listen on; 0 lets the system choose (the api.listening line names it).",
 )
 @optional_kafka_options("Publish webhooks and registrations to Kafka instead of storing them here")
+@click.option(
+    "--send-signals",
+    is_flag=True,
+    help="Also send the signals to webhook subscriptions (and the signals topic with Kafka) "
+    "from a thread, as 'mailledger signals run' does; for a single server only.",
+)
 @click.pass_context
-def serve(ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int) -> None:
+def serve(
+    ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int, send_signals: bool
+) -> None:
     """Serve the HTTP API (JSON under /v1, OpenAPI at /openapi.json, docs at /docs).
 
     The views are caught up before the first request and followed while serving. With
@@ -61,8 +74,27 @@ def serve(ctx: click.Context, kafka: KafkaSettings | None, host: str, port: int)
         host,
         port,
         limits=settings.connection_limits(),
+        signals=SignalOptions(
+            url_policy=settings.url_policy(),
+            delivery_timeout=settings.signals_delivery_timeout,
+            send=send_signals,
+            interval=settings.signals_interval,
+            topic=settings.signals_topic,
+        ),
         policies=settings.policy_defaults(),
     )
+
+
+@dataclass(frozen=True)
+class SignalOptions:
+    """Where the API lets webhook subscriptions point, how long a delivery may take, and
+    whether the server sends the signals itself (every ``interval`` seconds)."""
+
+    url_policy: UrlPolicy = field(default_factory=UrlPolicy)
+    delivery_timeout: float = DEFAULT_TIMEOUT
+    send: bool = False
+    interval: float = 1.0
+    topic: str = DEFAULT_SIGNALS_TOPIC
 
 
 @dataclass
@@ -89,6 +121,7 @@ def _open(
     database: Database,
     verification: Mapping[str, str],
     kafka: KafkaSettings | None,
+    signals: SignalOptions,
     policies: PolicyDefaults | None,
 ) -> ApiContext:
     # Imported here so that the rest of the command line starts without FastAPI.
@@ -98,7 +131,14 @@ def _open(
     with user_errors(database), broker:
         if kafka is not None:
             ensure_topics(kafka)
-        return open_context(database, verification, kafka, policies=policies)
+        return open_context(
+            database,
+            verification,
+            kafka,
+            policies=policies,
+            url_policy=signals.url_policy,
+            delivery_timeout=signals.delivery_timeout,
+        )
 
 
 def serve_forever(
@@ -109,14 +149,16 @@ def serve_forever(
     port: int,
     *,
     limits: ConnectionLimits | None = None,
+    signals: SignalOptions | None = None,
     policies: PolicyDefaults | None = None,
 ) -> None:
     """Serve the API until SIGTERM or SIGINT; failures to start raise ClickException."""
     stop = _Stop()
+    options = signals or SignalOptions()
     with stopping_on_signals(stop):
-        context = _open(database, verification, kafka, policies)
+        context = _open(database, verification, kafka, options, policies)
         try:
-            _serve(context, kafka, host, port, stop, limits or ConnectionLimits())
+            _serve(context, kafka, host, port, stop, limits or ConnectionLimits(), options)
         finally:
             context.close()
     log.info("api.stopped")
@@ -129,6 +171,7 @@ def _serve(
     port: int,
     stop: _Stop,
     limits: ConnectionLimits,
+    signals: SignalOptions,
 ) -> None:
     from adapters.api.listener import ApiServer, ListenError, bind
 
@@ -152,6 +195,19 @@ def _serve(
         server = ApiServer(context, listening, limits)
         stop.server = server
         if not stop.requested:
-            server.run(sockets=[sock])
+            with _senders(context, signals):
+                server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _senders(context: ApiContext, signals: SignalOptions) -> AbstractContextManager[None]:
+    """With ``--send-signals``, the senders' thread on the server's own stores and producer."""
+    if not signals.send:
+        return nullcontext()
+    sink = (
+        KafkaSignalSink(context.dispatcher.stores, context.publisher, signals.topic)
+        if context.publisher is not None
+        else None
+    )
+    return sending_in_background(Senders(context.dispatcher, sink), signals.interval)

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     """Issuing, listing and revoking the tenant's keys."""
     MANAGE_QUARANTINE = "manage_quarantine"
     """Seeing the tenant's provider events that could not be read, and replaying them."""
+    MANAGE_SUBSCRIPTIONS = "manage_subscriptions"
+    """The tenant's webhook subscriptions to signals: created, listed, removed, enabled,
+    their delivery logs read and deliveries sent again."""
     READ_ADDRESSES = "read_addresses"
     """An address's status and history, the suppression list."""
     CHECK_ADDRESSES = "check_addresses"

@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 from adapters.api.context import ApiContext
 from adapters.api.errors import install_error_handlers
 from adapters.api.follower import Follower
-from adapters.api.models import Health, KeyRequest
+from adapters.api.models import Health, KeyRequest, SubscriptionRequest
 from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import (
@@ -27,6 +27,7 @@ from adapters.api.routes import (
     quarantine,
     registrations,
     stats,
+    subscriptions,
     suppressions,
     webhooks,
 )
@@ -34,7 +35,8 @@ from adapters.intake.registrations import RegistrationIn
 
 DESCRIPTION = """\
 Did the e-mail arrive? The sent-mail list, each message's timeline and audit history, daily
-statistics, and the webhook and registration endpoints that feed them.
+statistics, the webhook and registration endpoints that feed them, and webhook subscriptions
+to the signals it decides.
 
 Every route but `/v1/health` takes an API key (`Authorization: Bearer mlk_…`); each key
 belongs to one tenant and sees only that tenant's data. Errors are
@@ -97,6 +99,7 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         webhooks,
         keys,
         quarantine,
+        subscriptions,
         addresses,
         suppressions,
         policy,
@@ -117,7 +120,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         _, extra = models_json_schema(
-            [(RegistrationIn, "validation"), (KeyRequest, "validation")],
+            [
+                (RegistrationIn, "validation"),
+                (KeyRequest, "validation"),
+                (SubscriptionRequest, "validation"),
+            ],
             ref_template="#/components/schemas/{model}",
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -140,6 +140,8 @@ KeyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_KEYS))]
 """The caller's key, allowed to list, issue and revoke its tenant's keys."""
 QuarantineManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_QUARANTINE))]
 """The caller's key, allowed to see and replay its tenant's quarantined events."""
+SubscriptionManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_SUBSCRIPTIONS))]
+"""The caller's key, allowed to manage its tenant's webhook subscriptions."""
 AddressReader = Annotated[ApiKey, Depends(requires(Permission.READ_ADDRESSES))]
 """The caller's key, allowed addresses' statuses and the suppression list."""
 AddressChecker = Annotated[ApiKey, Depends(requires(Permission.CHECK_ADDRESSES))]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from adapters.api.errors import ApiError
+from adapters.intake.input_errors import describe_validation_error
+
+Model = TypeVar("Model", bound=BaseModel)
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """The largest body a route reads; providers batch well below it."""
@@ -41,3 +45,13 @@ def parse_json(data: bytes) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise ApiError(400, f"the body is not valid JSON ({error})", where="body") from None
+
+
+def validated(model: type[Model], payload: Any) -> Model:
+    """A parsed body as ``model``; 422 naming the field at fault when it is not one."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        field, problem = describe_validation_error(error)
+        where = f"body.{field}" if field else "body"
+        raise ApiError(422, f"{where}: {problem}", where=where) from None

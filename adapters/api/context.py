@@ -14,6 +14,9 @@ from adapters.access.keys import KeyStore
 from adapters.api.recent_keys import RecentKeys
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
+from adapters.signals.delivery import DEFAULT_TIMEOUT, Dispatcher
+from adapters.signals.stores import SignalStores
+from adapters.signals.urls import UrlPolicy
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
@@ -34,6 +37,8 @@ class ApiContext:
     read_side: ReadSide
     quarantine: Quarantine
     """Provider events that could not be read, kept for an admin to see and replay."""
+    dispatcher: Dispatcher
+    """The webhook subscriptions to signals, their log, and re-sends by hand."""
     verification: Mapping[str, str]
     """The webhook verifiers' settings, by variable name (see ``Settings.verification``)."""
     verifiers: dict[str, Verifier]
@@ -57,9 +62,13 @@ def open_context(
     verification: Mapping[str, str],
     kafka: KafkaSettings | None = None,
     *,
+    url_policy: UrlPolicy | None = None,
+    delivery_timeout: float = DEFAULT_TIMEOUT,
     policies: PolicyDefaults | None = None,
 ) -> ApiContext:
-    """Open the ledger, the key store, the read side (and the Kafka producer); all or none.
+    """Open the ledger, the key store, the read side, the signal stores (and the Kafka
+    producer); all or none. ``url_policy`` says where webhook subscriptions may point (by
+    default https to public addresses only).
 
     Raises SettingError for a verification setting that is malformed, before anything is
     opened, and what the database (or the broker) raises when it cannot be used.
@@ -74,6 +83,9 @@ def open_context(
         resources.callback(read_side.close)
         quarantine = Quarantine(database)
         resources.callback(quarantine.close)
+        signals = SignalStores(database)
+        resources.callback(signals.close)
+        dispatcher = Dispatcher(signals, url_policy or UrlPolicy(), timeout=delivery_timeout)
         if "mailgun" in verifiers:
             seen = SeenTokens(database)
             resources.callback(seen.close)
@@ -88,6 +100,7 @@ def open_context(
             keys=keys,
             read_side=read_side,
             quarantine=quarantine,
+            dispatcher=dispatcher,
             verification=verification,
             verifiers=verifiers,
             kafka=kafka,

@@ -310,3 +310,71 @@ class KeyIssued(BaseModel):
 
     key: KeyOut
     token: str = Field(description="The bearer token; only its hash is stored.")
+
+
+class SubscriptionOut(BaseModel):
+    """A webhook subscription, never its secret."""
+
+    id: str
+    tenant: str
+    url: str
+    kinds: list[str] = Field(description="The signal kinds it takes; empty: every kind.")
+    category: str | None
+    template: str | None
+    active: bool = Field(description="False once disabled after failing for 24 hours.")
+    failures: int = Field(description="Failed attempts since the last success.")
+    failing_since: str | None
+    paused_until: str | None = Field(description="No attempt before then (the backoff).")
+    disabled_at: str | None
+    created_at: str
+
+
+class SubscriptionList(BaseModel):
+    """The tenant's subscriptions, oldest first."""
+
+    items: list[SubscriptionOut]
+
+
+class SubscriptionRequest(BaseModel):
+    """A webhook subscription to create for the caller's tenant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        description="https, to a public address; http only to loopback when the server allows it."
+    )
+    kinds: list[str] = Field(
+        default_factory=list,
+        description="Signal kinds to receive (message.alert, message.error, "
+        "recipient.failed_after_delivery, address.suppressed, subscription.disabled); "
+        "empty: every kind.",
+    )
+    category: str | None = Field(default=None, description="Only messages of this category.")
+    template: str | None = Field(default=None, description="Only messages of this template.")
+
+
+class SubscriptionCreated(BaseModel):
+    """A new subscription and the secret that signs its deliveries, shown this once."""
+
+    subscription: SubscriptionOut
+    secret: str = Field(description="Verify Mailledger-Signature with it; not shown again.")
+
+
+class DeliveryAttemptOut(BaseModel):
+    """One attempt to deliver a signal to a subscription."""
+
+    subscription_id: str
+    signal_id: str
+    attempt: int
+    at: str
+    status: int | None = Field(description="The receiver's status code; null: no answer.")
+    error: str | None = Field(description="Why there was no answer: timeout, refused, URL.")
+    outcome: Literal["delivered", "retrying", "failed"]
+    next_attempt_at: str | None
+
+
+class DeliveryPage(BaseModel):
+    """A page of a subscription's delivery log, newest first."""
+
+    items: list[DeliveryAttemptOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: last.")

@@ -85,12 +85,24 @@ class Publisher:
         return count
 
     def close(self) -> None:
-        """Flush what is in flight and close the connections."""
-        self._producer.close(timeout=self.settings.request_timeout_ms / 1000)
+        """Flush what is in flight and close the connections.
+
+        A broker gone by then is logged, not raised: ``publish`` already waited for every
+        record it returned for, so what is left unacknowledged was reported as a PublishError.
+        """
+        try:
+            self._producer.close(timeout=self.settings.request_timeout_ms / 1000)
+        except KafkaError as error:
+            log.warning("kafka.close_incomplete", error=str(error))
 
     def _send(self, record: Record) -> Any:
         try:
-            return self._producer.send(record.topic, key=record.key, value=record.value)
+            return self._producer.send(
+                record.topic,
+                key=record.key,
+                value=record.value,
+                headers=list(record.headers) or None,
+            )
         except KafkaError as error:
             raise PublishError(f"cannot publish to {record.topic}: {error}") from None
 

@@ -15,6 +15,8 @@ class Record:
     value: bytes
     events: int = 1
     source: str = ""
+    headers: tuple[tuple[str, bytes], ...] = ()
+    """Kafka record headers, name and value, in order."""
 
 
 def key_of(message_id: UUID | None) -> bytes | None:

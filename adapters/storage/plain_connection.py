@@ -60,6 +60,18 @@ class PlainConnection:
         finally:
             cursor.close()
 
+    def execute_named(
+        self, statement: str, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one query; its rows as mappings of column name to value."""
+        text = statement if self.is_postgres else statement.replace("%s", "?")
+        cursor = self._connection.execute(text, params or [])
+        try:
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def create(self, *statements: str) -> None:
         """Create tables and indexes when missing, also while other processes create them."""
 

@@ -15,10 +15,12 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from adapters.storage.database import Database
+from adapters.storage.micros import micros as _micros
+from adapters.storage.micros import moment as _moment
 from adapters.storage.plain_connection import PlainConnection
 
 TABLE = "quarantine"
@@ -192,11 +194,3 @@ def _entry(row: Sequence[Any]) -> Entry:
         quarantined_at=_moment(at),
         replayed_at=_moment(replayed) if replayed is not None else None,
     )
-
-
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp() * 1_000_000)
-
-
-def _moment(micros: int) -> datetime:
-    return datetime.fromtimestamp(int(micros) / 1_000_000, UTC)

@@ -267,6 +267,7 @@ def test_each_role_has_exactly_its_permissions() -> None:
         "ingest",
         "manage_keys",
         "manage_quarantine",
+        "manage_subscriptions",
     }
     expected = {
         Role.ADMIN: frozenset(Permission),
@@ -280,3 +281,7 @@ def test_each_role_has_exactly_its_permissions() -> None:
     assert not allows(Role.VIEWER, Permission.READ_HISTORY)
     assert not allows(Role.INGEST, Permission.READ_MESSAGES)
     assert allows(Role.ADMIN, Permission.MANAGE_KEYS)
+    assert allows(Role.ADMIN, Permission.MANAGE_SUBSCRIPTIONS)
+    assert not any(
+        allows(role, Permission.MANAGE_SUBSCRIPTIONS) for role in Role if role is not Role.ADMIN
+    )

@@ -7,16 +7,14 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
 
 from adapters.access.keys import KeyInputError, KeyNotFoundError
 from adapters.api.auth import KeyManager
-from adapters.api.bodies import parse_json, read_limited
+from adapters.api.bodies import parse_json, read_limited, validated
 from adapters.api.context import Context
 from adapters.api.errors import ApiError, documented
 from adapters.api.models import KeyIssued, KeyList, KeyOut, KeyRequest
 from adapters.cli.keys import key_json
-from adapters.intake.input_errors import describe_validation_error
 
 log = structlog.get_logger()
 
@@ -56,7 +54,7 @@ async def create_key(request: Request, key: KeyManager, context: Context) -> dic
     """The new key is for the caller's tenant, with the role asked for."""
     # Read by hand, after the key is checked: a body FastAPI read for us would be read (and
     # held in memory) whole before anyone knew whether the caller may post at all.
-    wanted = _key_request(parse_json(await read_limited(request, MAX_KEY_REQUEST_BYTES)))
+    wanted = validated(KeyRequest, parse_json(await read_limited(request, MAX_KEY_REQUEST_BYTES)))
     try:
         issued = await run_in_threadpool(context.keys.create, key.tenant, wanted.role, wanted.label)
     except KeyInputError as error:
@@ -80,12 +78,3 @@ def revoke_key(key_id: str, key: KeyManager, context: Context) -> dict[str, Any]
     context.recent_keys.forget(revoked.key_id)
     log.info("api.key_revoked", revoked_key_id=revoked.key_id)
     return key_json(revoked)
-
-
-def _key_request(payload: Any) -> KeyRequest:
-    try:
-        return KeyRequest.model_validate(payload)
-    except ValidationError as error:
-        field, problem = describe_validation_error(error)
-        where = f"body.{field}" if field else "body"
-        raise ApiError(422, f"{where}: {problem}", where=where) from None

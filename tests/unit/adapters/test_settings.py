@@ -46,6 +46,9 @@ def test_an_option_given_overrides_the_environment(monkeypatch: pytest.MonkeyPat
         ("MAILLEDGER_KAFKA_PARTITIONS", "six"),
         ("MAILLEDGER_KAFKA_PARTITIONS", "0"),
         ("MAILLEDGER_LOG_LEVEL", "loud"),
+        ("MAILLEDGER_SIGNALS_ALLOWED_NETWORKS", "10.0.0.0/8,intranet"),
+        ("MAILLEDGER_SIGNALS_DELIVERY_TIMEOUT", "0"),
+        ("MAILLEDGER_SIGNALS_ALLOW_HTTP_LOOPBACK", "sometimes"),
     ],
 )
 def test_a_malformed_setting_is_one_line_naming_its_variable(
@@ -59,6 +62,23 @@ def test_a_malformed_setting_is_one_line_naming_its_variable(
     assert caught.value.variable == name
     assert str(caught.value).startswith(f"{name}: ")
     assert len(str(caught.value).splitlines()) == 1
+
+
+def test_the_signal_settings_make_the_url_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    strict = load_settings()
+    assert strict.signals_topic == "mailledger.signals"
+    assert strict.url_policy().allow_http_loopback is False
+    assert strict.url_policy().allowed_networks == ()
+    monkeypatch.setenv("MAILLEDGER_SIGNALS_ALLOW_HTTP_LOOPBACK", "1")
+    monkeypatch.setenv("MAILLEDGER_SIGNALS_ALLOWED_NETWORKS", "10.1.0.0/16, fd00::/8")
+    monkeypatch.setenv("MAILLEDGER_SIGNALS_TOPIC", "acme.signals")
+
+    settings = load_settings()
+
+    policy = settings.url_policy()
+    assert policy.allow_http_loopback is True
+    assert [str(n) for n in policy.allowed_networks] == ["10.1.0.0/16", "fd00::/8"]
+    assert settings.signals_topic == "acme.signals"
 
 
 def test_a_blank_variable_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:

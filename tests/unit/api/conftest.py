@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,11 @@ class Api:
         return sum(len(ledger.get_history(i)) for i in ledger.message_ids())
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    database = parse_database_url(f"sqlite:///{tmp_path / 'api.sqlite'}")
-    context = open_context(database, {"MAILLEDGER_MAILGUN_SIGNING_KEY": MAILGUN_KEY})
+@contextmanager
+def running_api(path: Path, **options: Any) -> Iterator[Api]:
+    """The API on a SQLite file at ``path``, its context opened with ``options``."""
+    database = parse_database_url(f"sqlite:///{path}")
+    context = open_context(database, {"MAILLEDGER_MAILGUN_SIGNING_KEY": MAILGUN_KEY}, **options)
     tokens = {role.value: context.keys.create(TENANT, role, f"{role} key").secret for role in Role}
     tokens["other_admin"] = context.keys.create(OTHER_TENANT, Role.ADMIN).secret
     tokens["other_ingest"] = context.keys.create(OTHER_TENANT, Role.INGEST).secret
@@ -65,3 +67,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
             yield Api(client, context, tokens)
     finally:
         context.close()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with running_api(tmp_path / "api.sqlite") as running:
+        yield running

@@ -28,6 +28,17 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/v1/keys", Permission.MANAGE_KEYS),
     ("POST", "/v1/keys", Permission.MANAGE_KEYS),
     ("DELETE", "/v1/keys/0123456789ab", Permission.MANAGE_KEYS),
+    ("GET", "/v1/subscriptions", Permission.MANAGE_SUBSCRIPTIONS),
+    ("POST", "/v1/subscriptions", Permission.MANAGE_SUBSCRIPTIONS),
+    ("GET", "/v1/subscriptions/sub_0", Permission.MANAGE_SUBSCRIPTIONS),
+    ("DELETE", "/v1/subscriptions/sub_0", Permission.MANAGE_SUBSCRIPTIONS),
+    ("POST", "/v1/subscriptions/sub_0/enable", Permission.MANAGE_SUBSCRIPTIONS),
+    ("GET", "/v1/subscriptions/sub_0/deliveries", Permission.MANAGE_SUBSCRIPTIONS),
+    (
+        "POST",
+        f"/v1/subscriptions/sub_0/deliveries/{MESSAGE}/resend",
+        Permission.MANAGE_SUBSCRIPTIONS,
+    ),
 ]
 
 

@@ -23,6 +23,13 @@ ROUTES = {
     ("get", "/v1/quarantine"),
     ("get", "/v1/quarantine/{entry_id}"),
     ("post", "/v1/quarantine/{entry_id}/replay"),
+    ("get", "/v1/subscriptions"),
+    ("post", "/v1/subscriptions"),
+    ("get", "/v1/subscriptions/{subscription_id}"),
+    ("delete", "/v1/subscriptions/{subscription_id}"),
+    ("post", "/v1/subscriptions/{subscription_id}/enable"),
+    ("get", "/v1/subscriptions/{subscription_id}/deliveries"),
+    ("post", "/v1/subscriptions/{subscription_id}/deliveries/{signal_id}/resend"),
 }
 
 
