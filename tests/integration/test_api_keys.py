@@ -260,20 +260,29 @@ def test_keys_go_in_the_schema_the_url_names(fresh_postgres_url: str) -> None:
 
 
 def test_each_role_has_exactly_its_permissions() -> None:
-    assert {role.value for role in Role} == {"admin", "viewer", "auditor", "ingest"}
+    assert {role.value for role in Role} == {"admin", "viewer", "auditor", "ingest", "sender"}
     assert {p.value for p in Permission} == {
         "read_messages",
         "read_history",
         "ingest",
         "manage_keys",
         "manage_quarantine",
+        "read_addresses",
+        "check_addresses",
+        "set_preferences",
+        "manage_policies",
         "manage_subscriptions",
     }
     expected = {
         Role.ADMIN: frozenset(Permission),
-        Role.VIEWER: frozenset({Permission.READ_MESSAGES}),
+        Role.VIEWER: frozenset(
+            {Permission.READ_MESSAGES, Permission.READ_ADDRESSES, Permission.CHECK_ADDRESSES}
+        ),
         Role.AUDITOR: frozenset({Permission.READ_HISTORY}),
         Role.INGEST: frozenset({Permission.INGEST}),
+        Role.SENDER: frozenset(
+            {Permission.INGEST, Permission.CHECK_ADDRESSES, Permission.SET_PREFERENCES}
+        ),
     }
     assert expected == PERMISSIONS
     granted = {(r, p) for r in Role for p in Permission if allows(r, p)}

@@ -30,6 +30,14 @@ ROUTES = {
     ("post", "/v1/subscriptions/{subscription_id}/enable"),
     ("get", "/v1/subscriptions/{subscription_id}/deliveries"),
     ("post", "/v1/subscriptions/{subscription_id}/deliveries/{signal_id}/resend"),
+    ("get", "/v1/addresses/{address}"),
+    ("put", "/v1/addresses/{address}/preference"),
+    ("post", "/v1/addresses/check"),
+    ("get", "/v1/suppressions"),
+    ("post", "/v1/suppressions/{address}/lift"),
+    ("get", "/v1/policy"),
+    ("put", "/v1/policy"),
+    ("delete", "/v1/policy"),
 }
 
 
