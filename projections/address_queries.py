@@ -16,7 +16,7 @@ import orjson
 from projections.addresses import TABLE
 from projections.fold import from_micros, micros
 from projections.queries import Page, decode_cursor, encode_cursor
-from projections.read_model import IDS_PER_QUERY
+from projections.read_model import in_conditions
 from projections.view import View
 
 NOT_ALLOWED_PREFERENCE = "no"
@@ -84,13 +84,10 @@ class AddressQueries:
     def statuses(self, tenant: str, ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
         """The rows of the tenant's addresses among ``ids`` (absent: nothing recorded)."""
         found: dict[UUID, dict[str, Any]] = {}
-        keys = [str(i) for i in ids]
-        for start in range(0, len(keys), IDS_PER_QUERY):
-            chunk = keys[start : start + IDS_PER_QUERY]
-            marks = ", ".join("%s" for _ in chunk)
+        for condition, params in in_conditions(ids, postgres=self._view.postgres):
             for row in self._fetch(
-                f"SELECT * FROM {self._table} WHERE tenant = %s AND address_id IN ({marks})",
-                [tenant, *chunk],
+                f"SELECT * FROM {self._table} WHERE tenant = %s AND address_id{condition}",
+                [tenant, *params],
             ):
                 found[UUID(row["address_id"])] = row
         return found

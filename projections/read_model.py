@@ -75,23 +75,25 @@ class ReadModel(Projection[ViewRecorder]):
     def select_in(self, tx: Tx, statement: str, ids: Iterable[UUID | str]) -> list[dict[str, Any]]:
         """Rows of ``statement`` (ending in ``IN``'s column, e.g. ``WHERE message_id``) per id."""
         rows: list[dict[str, Any]] = []
-        for condition, params in self._in(ids):
+        for condition, params in in_conditions(ids, postgres=self.view.postgres):
             rows += tx.fetchall(f"{statement}{condition}", params)
         return rows
 
     def delete_in(self, tx: Tx, statement: str, ids: Iterable[UUID | str]) -> None:
         """Run ``statement`` (ending in ``IN``'s column, e.g. ``WHERE message_id``) per id."""
-        for condition, params in self._in(ids):
+        for condition, params in in_conditions(ids, postgres=self.view.postgres):
             tx.execute(f"{statement}{condition}", params)
 
-    def _in(self, ids: Iterable[UUID | str]) -> Iterator[tuple[str, list[Any]]]:
-        # PostgreSQL takes the ids as one array; SQLite binds them, a few hundred at a time.
-        keys = [str(i) for i in ids]
-        if not keys:
-            return
-        if self.view.postgres:
-            yield " = ANY(%s)", [keys]
-            return
-        for start in range(0, len(keys), IDS_PER_QUERY):
-            chunk = keys[start : start + IDS_PER_QUERY]
-            yield f" IN ({','.join('%s' for _ in chunk)})", list(chunk)
+
+def in_conditions(ids: Iterable[UUID | str], *, postgres: bool) -> Iterator[tuple[str, list[Any]]]:
+    """``IN``'s condition and its parameters for ``ids``, as many times as the ids need."""
+    # PostgreSQL takes the ids as one array; SQLite binds them, a few hundred at a time.
+    keys = [str(i) for i in ids]
+    if not keys:
+        return
+    if postgres:
+        yield " = ANY(%s)", [keys]
+        return
+    for start in range(0, len(keys), IDS_PER_QUERY):
+        chunk = keys[start : start + IDS_PER_QUERY]
+        yield f" IN ({','.join('%s' for _ in chunk)})", list(chunk)

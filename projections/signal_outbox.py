@@ -10,14 +10,13 @@ receiver uses to keep it once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
-
-from projections.view import Tx
 
 SIGNAL_FORMAT = 1
 """The ``format`` of a signal's JSON body; it changes only when a field changes meaning."""
@@ -58,6 +57,15 @@ class Signal:
     """The JSON document receivers get, exactly as signed."""
 
 
+class Statements(Protocol):
+    """What the outbox's functions need of a transaction: a view's ``Tx``, or the statements
+    of a plain connection (``adapters/storage/plain_connection.py``)."""
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+
 def signal_id(cause: str) -> UUID:
     """The id of the signal ``cause`` (an event's originator, version and the signal kind) gives."""
     return uuid5(_NAMESPACE, cause)
@@ -83,7 +91,7 @@ def outbox_schema(table: str, *, postgres: bool = False) -> list[str]:
 
 
 def add_signal(
-    tx: Tx,
+    tx: Statements,
     table: str,
     *,
     cause: str,
@@ -93,12 +101,10 @@ def add_signal(
     category: str | None,
     template: str | None,
     document: dict[str, Any],
-) -> bool:
+) -> None:
     """Write the signal ``cause`` gives, unless it was written already (a replay, a rebuild);
     ``document`` is completed with the format, the id, the kind and the tenant."""
     identity = signal_id(cause)
-    if tx.fetchall(f"SELECT 1 FROM {table} WHERE signal_id = %s", [str(identity)]):
-        return False
     body = encode_body(
         {
             **document,
@@ -110,7 +116,7 @@ def add_signal(
     )
     tx.execute(
         f"INSERT INTO {table} (signal_id, tenant, kind, message_id, category, template, body) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (signal_id) DO NOTHING",
         [
             str(identity),
             tenant,
@@ -121,10 +127,9 @@ def add_signal(
             body,
         ],
     )
-    return True
 
 
-def signals_after(tx: Tx, table: str, seq: int, limit: int) -> list[Signal]:
+def signals_after(tx: Statements, table: str, seq: int, limit: int) -> list[Signal]:
     """The outbox's signals after ``seq``, oldest first, at most ``limit``."""
     rows = tx.fetchall(
         f"SELECT seq, signal_id, tenant, kind, message_id, category, template, body FROM {table} "

@@ -12,7 +12,7 @@ senders' cursors point into it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -21,7 +21,7 @@ import orjson
 from domain.address import Address
 from domain.kinds import DELIVERIES, Outcome
 from domain.message import Message
-from projections.fold import MACHINE_OPENED, MessageFold, RecipientFold, from_micros
+from projections.fold import MACHINE_OPENED, FactKey, MessageFold, from_micros
 from projections.read_model import ReadModel
 from projections.sent_mail import dumps, fold_events
 from projections.signal_outbox import OUTBOX_TABLE, SignalKind, add_signal, outbox_schema
@@ -78,6 +78,9 @@ class SignalDecisions(ReadModel):
             key = event.originator_id
             if key in folds and event.originator_version <= folds[key][1]:
                 continue  # applied already
+            registered = key in folds and folds[key][0].registration is not None
+            # Before its registration nothing was decided about a message.
+            late_before = _late_failures(folds[key][0], event) if registered else {}
             fold_events(folds, [event])
             fold = folds[key][0]
             if fold.registration is None or fold.owner is None:
@@ -90,9 +93,10 @@ class SignalDecisions(ReadModel):
             outcomes[key] = outcome.value
             if outcome.value != before and outcome in FAILED_OUTCOMES:
                 self._message_signal(tx, event, fold, FAILED_OUTCOMES[outcome])
-            for address, recipient in _touched(fold, event):
-                if recipient.failed(fold.refused) and recipient.seen & _PROOFS:
-                    self._late_failure(tx, event, fold, address, recipient)
+            for address, failure in _late_failures(fold, event).items():
+                # Once per failure: a later failure of the same recipient is a signal of its own.
+                if late_before.get(address) != failure:
+                    self._late_failure(tx, event, fold, address, failure)
         tx.upsert(
             STATE_TABLE,
             ("message_id", "version", "outcome", "fold"),
@@ -104,48 +108,48 @@ class SignalDecisions(ReadModel):
         )
 
     def _message_signal(self, tx: Tx, event: Any, fold: MessageFold, kind: SignalKind) -> None:
-        registration = fold.registration
-        add_signal(
-            tx,
-            self.t(OUTBOX_TABLE),
-            cause=f"{event.originator_id}:{event.originator_version}:{kind.value}",
-            tenant=str(fold.owner),
-            kind=kind,
-            message_id=event.originator_id,
-            category=registration.category if registration else None,
-            template=getattr(registration, "template", None),
-            document={
-                "decided_at": event.timestamp.isoformat(),
-                "message": message_document(event.originator_id, fold),
-            },
-        )
+        cause = f"{event.originator_id}:{event.originator_version}:{kind.value}"
+        self._about_message(tx, event, fold, kind, cause, {})
 
     def _late_failure(
-        self, tx: Tx, event: Any, fold: MessageFold, address: str, recipient: RecipientFold
+        self, tx: Tx, event: Any, fold: MessageFold, address: str, failure: tuple[FactKey, str]
     ) -> None:
-        assert recipient.decisive is not None
-        (occurred_us, _, event_id), status = recipient.decisive
-        registration = fold.registration
+        (occurred_us, _, event_id), status = failure
         kind = SignalKind.RECIPIENT_FAILED_AFTER_DELIVERY
+        recipient = {
+            "address": address,
+            "status": status,
+            "occurred_at": from_micros(occurred_us).isoformat(),
+            "event_id": event_id,
+        }
+        cause = f"{event.originator_id}:{address}:{event_id}:{kind.value}"
+        self._about_message(tx, event, fold, kind, cause, {"recipient": recipient})
+
+    def _about_message(
+        self,
+        tx: Tx,
+        event: Any,
+        fold: MessageFold,
+        kind: SignalKind,
+        cause: str,
+        more: dict[str, Any],
+    ) -> None:
+        """Write a signal about the registered message ``fold`` holds."""
+        registration = fold.registration
+        assert registration is not None  # message signals wait for the registration
         add_signal(
             tx,
             self.t(OUTBOX_TABLE),
-            # Once per failure: a later failure of the same recipient is a signal of its own.
-            cause=f"{event.originator_id}:{address}:{event_id}:{kind.value}",
+            cause=cause,
             tenant=str(fold.owner),
             kind=kind,
             message_id=event.originator_id,
-            category=registration.category if registration else None,
-            template=getattr(registration, "template", None),
+            category=registration.category,
+            template=registration.template,
             document={
                 "decided_at": event.timestamp.isoformat(),
                 "message": message_document(event.originator_id, fold),
-                "recipient": {
-                    "address": address,
-                    "status": status,
-                    "occurred_at": from_micros(occurred_us).isoformat(),
-                    "event_id": event_id,
-                },
+                **more,
             },
         )
 
@@ -183,13 +187,24 @@ class SignalDecisions(ReadModel):
         return rows[0]["tenant"], rows[0]["address"]
 
 
-def _touched(fold: MessageFold, event: Any) -> Iterator[tuple[str, RecipientFold]]:
-    """The recipients (with the facts about everyone joined) the event may have changed."""
-    if not isinstance(event, Message.Observed):
-        return
-    for address, recipient in fold.ordered():
-        if event.recipient is None or address == event.recipient:
-            yield address, recipient
+def _late_failures(fold: MessageFold, event: Any) -> dict[str, tuple[FactKey, str]]:
+    """Of the recipients the event may change (every one, for the registration), those that
+    failed after a delivery, with the failure that decides it (the facts about everyone
+    joined to each recipient's own)."""
+    if isinstance(event, Message.Registered):
+        touched = None
+    elif isinstance(event, Message.Observed):
+        touched = event.recipient
+    else:
+        return {}
+    return {
+        address: recipient.decisive
+        for address, recipient in fold.ordered()
+        if (touched is None or address == touched)
+        and recipient.decisive is not None
+        and recipient.failed(fold.refused)
+        and recipient.seen & _PROOFS
+    }
 
 
 def message_document(message_id: UUID, fold: MessageFold) -> dict[str, Any]:
@@ -202,7 +217,7 @@ def message_document(message_id: UUID, fold: MessageFold) -> dict[str, Any]:
         "external_ref": registration.external_ref if registration else None,
         "dossier_id": registration.dossier_id if registration else None,
         "category": registration.category if registration else None,
-        "template": getattr(registration, "template", None),
+        "template": registration.template if registration else None,
         "subject": registration.subject if registration else None,
         "outcome": fold.outcome().value,
         "recipients": [

@@ -7,41 +7,8 @@ same statement), so a sender started before the projection has an empty outbox t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from adapters.storage.plain_connection import PlainConnection
 from projections.signal_outbox import OUTBOX_TABLE, Signal, outbox_schema, signals_after
-
-
-class _ReadingTx:
-    """The ``Tx`` of ``signals_after``: reads only, each statement on its own."""
-
-    def __init__(self, connection: PlainConnection) -> None:
-        self._connection = connection
-
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self._connection.execute_named(statement, list(params))
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError("the senders never write to the outbox")
-
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError("the senders never write to the outbox")
-
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError("the senders never write to the outbox")
-
-    def upsert(
-        self,
-        table: str,
-        columns: Sequence[str],
-        key: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        *,
-        sums: bool = False,
-    ) -> None:
-        raise NotImplementedError("the senders never write to the outbox")
 
 
 class Outbox:
@@ -55,7 +22,7 @@ class Outbox:
     def after(self, seq: int, limit: int) -> list[Signal]:
         """The signals after ``seq``, oldest first, at most ``limit``."""
         with self._connection.lock:
-            return signals_after(_ReadingTx(self._connection), self.table, seq, limit)
+            return signals_after(self._connection.statements(), self.table, seq, limit)
 
     def end(self) -> int:
         """The seq of the newest signal; 0 for an empty outbox."""

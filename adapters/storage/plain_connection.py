@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -72,6 +73,11 @@ class PlainConnection:
         finally:
             cursor.close()
 
+    def statements(self) -> PlainStatements:
+        """This connection's statements as a view's transaction offers them (each statement
+        committed on its own), for code written against one."""
+        return PlainStatements(self)
+
     def create(self, *statements: str) -> None:
         """Create tables and indexes when missing, also while other processes create them."""
 
@@ -88,3 +94,16 @@ class PlainConnection:
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
+
+
+class PlainStatements:
+    """``execute`` and ``fetchall`` as a view's ``Tx`` has them, on a plain connection."""
+
+    def __init__(self, connection: PlainConnection) -> None:
+        self._connection = connection
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._connection.execute(statement, list(params))
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self._connection.execute_named(statement, list(params))

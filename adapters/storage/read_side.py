@@ -118,11 +118,7 @@ class ReadSide:
             settled = self.policies.catch_up()
             if settled.facts or settled.suppressed:
                 log.info("policies.caught_up", facts=settled.facts, suppressed=settled.suppressed)
-            applied = self.runner().catch_up(on_progress)
-            if settled.read:
-                # Past the addresses' own events it just wrote, so its position is the head.
-                self.policies.catch_up()
-            return applied
+            return self.runner().catch_up(on_progress)
 
     def rebuild(self, name: str, on_progress: Callable[[Progress], None] | None = None) -> int:
         """Drop one projection's tables and replay the whole log into them.

@@ -4,44 +4,12 @@ the outbox's contract, over a connection of the test's own."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from adapters.storage.database import Database
 from adapters.storage.plain_connection import PlainConnection
 from projections.signal_outbox import OUTBOX_TABLE, SignalKind, add_signal, outbox_schema
-
-
-class _Tx:
-    """The statements ``add_signal`` makes, each committed on its own."""
-
-    def __init__(self, connection: PlainConnection) -> None:
-        self._connection = connection
-
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self._connection.execute_named(statement, list(params))
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._connection.execute(statement, list(params))
-
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        for row in rows:
-            self.execute(statement, row)
-
-    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def upsert(
-        self,
-        table: str,
-        columns: Sequence[str],
-        key: Sequence[str],
-        rows: Sequence[Sequence[Any]],
-        *,
-        sums: bool = False,
-    ) -> None:
-        raise NotImplementedError
 
 
 class OutboxWriter:
@@ -70,7 +38,7 @@ class OutboxWriter:
         else:
             document["address"] = {"address": "ana@example.com", "reason": "hard_bounce"}
         add_signal(
-            _Tx(self._connection),
+            self._connection.statements(),
             OUTBOX_TABLE,
             cause=cause,
             tenant=tenant,
