@@ -220,6 +220,32 @@ class ReadModels:
             )
         return detail(found[0], recipients)
 
+    def recipient_statuses(self, message_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each listed message's recipients with their status, in the order registered: what a
+        row of the sent-mail list shows beside the message (one query for a whole page)."""
+        found: dict[str, list[dict[str, Any]]] = {message_id: [] for message_id in message_ids}
+        if not message_ids:
+            return found
+        marks = ", ".join(["%s"] * len(message_ids))
+        with self._recipients.reading() as tx:
+            rows = tx.fetchall(
+                "SELECT message_id, address, type, status, delivered, failed "
+                f"FROM {self._recipients.table('recipient_status')} "
+                f"WHERE message_id IN ({marks}) ORDER BY message_id, position, address",
+                list(message_ids),
+            )
+        for row in rows:
+            found[row["message_id"]].append(
+                {
+                    "address": row["address"],
+                    "type": row["type"],
+                    "status": row["status"],
+                    "delivered": bool(row["delivered"]),
+                    "failed": bool(row["failed"]),
+                }
+            )
+        return found
+
     def messages_named(
         self, provider: str, provider_message_id: str
     ) -> list[tuple[UUID, str | None]]:

@@ -31,6 +31,7 @@ from adapters.api.routes import (
     suppressions,
     webhooks,
 )
+from adapters.console.app import install_console
 from adapters.intake.registrations import RegistrationIn
 
 DESCRIPTION = """\
@@ -106,6 +107,7 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
     )
     for module in routes:
         app.include_router(module.router, dependencies=strict_query)
+    install_console(app, context)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,0 +1,56 @@
+"""The console inside the API's application: its pages, its static files, its error pages."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from adapters.api.context import ApiContext
+from adapters.console.errors import NotSignedIn, PageError
+from adapters.console.pages import (
+    dossier,
+    language,
+    log,
+    message,
+    sign_in,
+    stats,
+)
+from adapters.console.rendering import Pages
+from adapters.console.signing_in import language_of, viewer_of
+
+
+def install_console(app: FastAPI, context: ApiContext) -> None:
+    """Serve the console's pages at ``/`` beside the API (left out of the OpenAPI document)."""
+    pages = Pages()
+    app.state.pages = pages
+    app.mount(
+        "/static",
+        StaticFiles(packages=[("adapters.console", "static")]),
+        name="console-static",
+    )
+    for module in (sign_in, language, log, message, dossier, stats):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(NotSignedIn)
+    async def to_sign_in(request: Request, error: NotSignedIn) -> Response:
+        return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='')}", status_code=303)
+
+    @app.exception_handler(PageError)
+    async def error_page(request: Request, error: PageError) -> Response:
+        try:
+            viewer = viewer_of(context, request)
+        except NotSignedIn:
+            viewer = None
+        chosen = viewer.language if viewer else language_of(request)
+        _ = pages.gettext(chosen)
+        return pages.render(
+            request,
+            "error.html",
+            language=chosen,
+            viewer=viewer,
+            status=error.status,
+            message=_(error.message).format(**error.values),
+        )
