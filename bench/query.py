@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -30,13 +31,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import click
 from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg import sql
 
 from adapters.access.keys import KeyStore
+from adapters.access.sessions import SessionStore
+from adapters.access.users import UserStore
 from adapters.access.roles import Role
+from adapters.console.signing_in import SESSION_COOKIE
 from adapters.errors import first_line
 from adapters.settings import child_environment, variable
 from adapters.storage.database import (
@@ -350,13 +355,17 @@ def _query(database: Database, rng: random.Random, requests: int, warmup: int) -
     picks = _picks(database, rng)
     with KeyStore(database) as keys:
         token = keys.create(picks.tenant, Role.ADMIN, "bench query").secret
+    session = _console_session(database, picks.tenant)
     with tempfile.TemporaryDirectory(prefix="mailledger-bench-") as folder:
         log_path = Path(folder) / "serve.log"
         with ApiServer(database, log_path) as server:
             announce("serve", f"waiting for mailledger serve (pid {server.process.pid})")
             base_url = server.wait_until_answering(START_TIMEOUT_SECONDS)
             headers = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+            cookies = {SESSION_COOKIE: session}
+            with httpx.Client(
+                base_url=base_url, headers=headers, cookies=cookies, timeout=60
+            ) as client:
                 kinds = _kinds(picks)
                 client_ms, rows = _send_all(client, kinds, rng, requests, warmup)
         server_ms = _server_times(log_path, len(kinds))
@@ -370,6 +379,15 @@ def _query(database: Database, rng: random.Random, requests: int, warmup: int) -
             for i, k in enumerate(kinds)
         ),
     )
+
+
+def _console_session(database: Database, tenant: str) -> str:
+    """A viewer of the tenant signed in to the console: the session cookie's token."""
+    now = datetime.now(UTC)
+    with UserStore(database) as users, SessionStore(database) as sessions:
+        user = users.create(tenant, "bench@console.example", Role.VIEWER, "bench console password")
+        token, _ = sessions.open(user, now)
+    return token
 
 
 def _picks(database: Database, rng: random.Random) -> Picks:
@@ -489,7 +507,73 @@ def _kinds(picks: Picks) -> list[Kind]:
             lambda c, r: (f"/v1/dossiers/{r.choice(picks.dossiers)}/history", {}),
             items,
         ),
+        *_console_kinds(picks),
     ]
+
+
+def _console_kinds(picks: Picks) -> list[Kind]:
+    """The console's pages, as a signed-in viewer opens them: the log the way the API's
+    lists are filtered, and the message and dossier pages."""
+
+    def page(path: str, **params: str | int) -> Callable[[httpx.Client, random.Random], Request]:
+        return lambda c, r: (path, dict(params))
+
+    def rows_of(marker: str) -> Callable[[Any], int]:
+        return lambda body: str(body).count(marker)
+
+    def log_page_two(client: httpx.Client, rng: random.Random) -> Request:
+        middle = (picks.first_sent_us + picks.last_sent_us) // 2
+        until = _day(rng.randrange(middle, picks.last_sent_us + 2))
+        first = _get(client, "/messages", {"show": "all", "until": until}, "bp-console").text
+        found = _NEXT_PAGE.search(first)
+        if found is None or found.group(1) is None:
+            raise BenchFailedError(f"page 1 of the log until {until} has no next page")
+        return "/messages", {"show": "all", "until": until, "cursor": unquote(found.group(1))}
+
+    row = 'class="view"'
+    return [
+        Kind("log page, failed (default)", "page", page("/messages"), rows_of(row)),
+        Kind("log page, all", "page", page("/messages", show="all"), rows_of(row)),
+        Kind(
+            "log page by dossier",
+            "page",
+            lambda c, r: ("/messages", {"show": "all", "dossier": r.choice(picks.dossiers)}),
+            rows_of(row),
+        ),
+        Kind(
+            "log page by domain",
+            "page",
+            lambda c, r: ("/messages", {"show": "all", "recipient": r.choice(picks.domains)}),
+            rows_of(row),
+        ),
+        Kind(
+            "log page by status",
+            "page",
+            lambda c, r: ("/messages", {"show": "all", "status": r.choice(picks.statuses)}),
+            rows_of(row),
+        ),
+        Kind("log page 2", "page", log_page_two, rows_of(row)),
+        Kind(
+            "message page",
+            "message page",
+            lambda c, r: (f"/messages/{r.choice(picks.message_ids)}", {}),
+            rows_of('class="recipient"'),
+        ),
+        Kind(
+            "dossier page",
+            "page",
+            lambda c, r: (f"/dossiers/{r.choice(picks.dossiers)}", {}),
+            rows_of(row),
+        ),
+    ]
+
+
+_NEXT_PAGE = re.compile(r'href="[^"]*cursor=([^"&]+)[^"]*"[^>]*id="older"')
+"""The log's link to the next page, and the cursor in it."""
+
+
+def _day(micros: int) -> str:
+    return (_EPOCH + timedelta(microseconds=micros)).date().isoformat()
 
 
 def _send_all(
@@ -515,13 +599,14 @@ def _send_all(
             elapsed_ms = (time.perf_counter() - started) * 1000
             if timed:
                 times[index].append(elapsed_ms)
-                rows[index] += kinds[index].rows(response.json())
+                rows[index] += kinds[index].rows(_body(response))
         progress(number + 1, rounds)
     return times, rows
 
 
 def _get(client: httpx.Client, path: str, params: dict[str, str | int], request_id: str) -> Any:
-    """The answer to a GET, read whole; BenchFailedError unless it is 200."""
+    """The answer to a GET, read whole; BenchFailedError unless it is 200 (a page's answer
+    is its text, an API's its response)."""
     response = client.get(path, params=params, headers={"X-Request-ID": request_id})
     if response.status_code != 200:
         text = " ".join(response.text.split())[:300]
@@ -529,6 +614,13 @@ def _get(client: httpx.Client, path: str, params: dict[str, str | int], request_
             f"GET {response.request.url.raw_path.decode()} answered {response.status_code}: {text}"
         )
     return response
+
+
+def _body(response: httpx.Response) -> Any:
+    """An API answer's JSON, a page's text."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return response.json()
+    return response.text
 
 
 def _server_times(log_path: Path, kinds: int) -> dict[int, list[float]]:

@@ -17,6 +17,7 @@ from adapters.console.pages import (
     message,
     sign_in,
     stats,
+    users,
 )
 from adapters.console.rendering import Pages
 from adapters.console.signing_in import language_of, viewer_of
@@ -31,7 +32,7 @@ def install_console(app: FastAPI, context: ApiContext) -> None:
         StaticFiles(packages=[("adapters.console", "static")]),
         name="console-static",
     )
-    for module in (sign_in, language, log, message, dossier, stats):
+    for module in (sign_in, language, log, message, dossier, stats, users):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(NotSignedIn)

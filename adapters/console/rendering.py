@@ -93,7 +93,7 @@ class Pages:
             full=shown_full,
             status_name=lambda kind: status_name(kind, _),
             outcome_name=lambda outcome: outcome_name(outcome, _),
-            url=_url,
+            url=url,
             Markup=Markup,
             **values,
         )
@@ -103,7 +103,7 @@ class Pages:
         return response
 
 
-def _url(path: str, **query: Any) -> str:
+def url(path: str, **query: Any) -> str:
     """A console path with its query, leaving out empty values (so URLs stay short)."""
     kept = [(name, value) for name, value in query.items() if value not in (None, "", False)]
     return f"{path}?{urlencode(kept, doseq=True)}" if kept else path

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from adapters.access.users import Outcome
 from adapters.api.context import ApiContext, context_of
 from adapters.console.errors import NotSignedIn
 from adapters.console.forms import (
@@ -93,15 +94,15 @@ async def sign_in(request: Request) -> Response:
     result = await run_in_threadpool(
         context.users.sign_in, organisation, email, form.get("password", ""), now
     )
-    if result.locked_until is not None:
-        minutes = max(1, int((result.locked_until - now).total_seconds() // 60) + 1)
+    if result.outcome is Outcome.LOCKED:
+        minutes = max(1, result.minutes_left(now))
         return _show_form(
             request,
             status=429,
             problem="Too many failed attempts. Try again in {minutes} minutes.",
             values={"minutes": str(minutes)},
         )
-    if result.user is None:
+    if not result.signed_in or result.user is None:
         return _show_form(
             request,
             status=401,
