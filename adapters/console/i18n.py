@@ -78,9 +78,10 @@ def negotiate(accept_language: str | None, chosen: str | None) -> str:
         # "*" stands for every language not named, English included.
         for language in LANGUAGES:
             named.setdefault(language, wildcard)
+    # Stable: of equal quality, the one the header names first.
     ranked = sorted(
         (language for language, quality in named.items() if quality > 0),
-        key=lambda language: (-named[language], LANGUAGES.index(language)),
+        key=lambda language: -named[language],
     )
     return ranked[0] if ranked else SOURCE_LANGUAGE
 
