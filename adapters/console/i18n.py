@@ -72,8 +72,9 @@ def negotiate(accept_language: str | None, chosen: str | None) -> str:
             wildcard = quality if wildcard is None else wildcard
             continue
         language = supported(tag)
-        if language is not None and language not in named:
-            named[language] = quality
+        if language is not None:
+            # "fr-CA;q=0.2, fr" accepts French at 1: a language is worth its best range.
+            named[language] = max(quality, named.get(language, 0.0))
     if wildcard is not None:
         # "*" stands for every language not named, English included.
         for language in LANGUAGES:

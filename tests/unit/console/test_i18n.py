@@ -40,6 +40,8 @@ ENGLISH = translations("en").gettext
         ("de, *;q=0.5, fr;q=0.4", "en"),  # the wildcard stands for English here
         ("de, fr;q=0.6, *;q=0.5", "fr"),
         ("fr;q=0, en", "en"),
+        ("fr-CA;q=0.2, en;q=0.5, fr", "fr"),  # a language is worth its best range
+        ("fr;q=0, fr-CA", "fr"),
         ("fr;q=0", "en"),  # nothing acceptable: the source language, never an error
         ("de, es", "en"),
         ("", "en"),
