@@ -43,6 +43,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "fastapi",
             "starlette",
             "uvicorn",
+            "jinja2",
+            "babel",
         }
     ),
     "consumers": frozenset(
