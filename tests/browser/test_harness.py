@@ -50,6 +50,7 @@ def test_the_time_zone_asked_for_is_the_page_s(page: Page) -> None:
     assert page.evaluate("navigator.language") == "en-US"  # the default, not overridden
 
 
+@pytest.mark.parametrize("console_database_url", ["sqlite", "postgres"], indirect=True)
 def test_the_server_answers_with_the_content_types_expected(
     page: Page, console_server: str
 ) -> None:
