@@ -94,3 +94,13 @@ def _png_size(path: Path) -> tuple[int, int]:
     assert header[:8] == b"\x89PNG\r\n\x1a\n", path
     width, height = struct.unpack(">II", header[16:24])
     return width, height
+
+
+def test_every_context_starts_without_the_cookies_of_another(browser: Browser, page: Page) -> None:
+    page.context.add_cookies([{"name": "session", "value": "one", "url": "http://127.0.0.1/"}])
+    other = browser.new_context()
+    try:
+        assert other.cookies() == []
+        assert [cookie["name"] for cookie in page.context.cookies()] == ["session"]
+    finally:
+        other.close()
