@@ -9,6 +9,8 @@ MAILLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MAILLEDGER_PG_MAJOR=15
 # Oldest Java the Kafka 4.x broker runs on.
 MAILLEDGER_JAVA_MIN=17
+# Debian's chromium, which the browser tests drive (tests/browser/conftest.py names it too).
+MAILLEDGER_CHROMIUM=/usr/bin/chromium
 
 # Directory holding initdb, pg_ctl, postgres for the tested major version ("" if absent).
 pg_bindir() {

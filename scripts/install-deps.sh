@@ -5,6 +5,9 @@
 #   maven                    resolves the Kafka broker jars
 #   python3-venv             creates .venv (only when .venv is absent)
 #   kcat                     a librdkafka producer, as services in other languages produce
+#   chromium                 the browser the browser tests drive (tests/browser/); never a
+#                            browser build of Playwright's own
+#   fonts-dejavu-core        text in the browser tests' screenshots
 # Runs `apt-get update` once before installing. Does nothing when everything is present.
 set -euo pipefail
 
@@ -26,6 +29,12 @@ if ! command -v mvn >/dev/null; then
 fi
 if ! command -v kcat >/dev/null; then
     missing+=(kcat)
+fi
+if [[ ! -x "$MAILLEDGER_CHROMIUM" ]]; then
+    missing+=(chromium)
+fi
+if [[ ! -d /usr/share/fonts/truetype/dejavu ]]; then
+    missing+=(fonts-dejavu-core)
 fi
 if ! command -v python3 >/dev/null; then
     missing+=(python3 python3-venv)
@@ -65,3 +74,5 @@ if [[ -z "$(find_java)" ]]; then
 fi
 command -v mvn >/dev/null || { echo "install-deps: ERROR: mvn still missing" >&2; exit 1; }
 command -v kcat >/dev/null || { echo "install-deps: ERROR: kcat still missing" >&2; exit 1; }
+[[ -x "$MAILLEDGER_CHROMIUM" ]] ||
+    { echo "install-deps: ERROR: $MAILLEDGER_CHROMIUM still missing" >&2; exit 1; }
