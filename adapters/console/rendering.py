@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -94,7 +93,6 @@ class Pages:
             status_name=lambda kind: status_name(kind, _),
             outcome_name=lambda outcome: outcome_name(outcome, _),
             url=url,
-            Markup=Markup,
             **values,
         )
         response = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS})

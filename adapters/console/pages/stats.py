@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from adapters.access.roles import Permission
-from adapters.console.pages.support import SignedIn
+from adapters.console.chart import ChartLabels, daily_chart
+from adapters.console.pages.support import Console, SignedIn
 
 router = APIRouter()
 
@@ -75,19 +78,20 @@ def _by_category(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return [{"category": name, **totals} for name, totals in sorted(found.items())]
 
 
-def _chart(days: list[dict[str, object]], console: SignedIn) -> str:
-    from adapters.console.chart import ChartLabels, daily_chart
-
+def _chart(days: list[dict[str, object]], console: Console) -> str:
     _ = console.pages.gettext(console.viewer.language)
-    return str(
-        daily_chart(
-            days,
-            labels=ChartLabels(
-                title=_("Recipients per day"),
-                delivered=_("Delivered"),
-                bounced=_("Bounced"),
-                opened=_("Opened"),
-                empty=_("No e-mail was sent in these days."),
-            ),
-        )
+    language = console.viewer.language
+    return daily_chart(
+        days,
+        labels=ChartLabels(
+            title=_("Recipients per day"),
+            sent=_("Recipients"),
+            delivered=_("Delivered"),
+            failed=_("Failed"),
+            pending=_("No news yet"),
+            opened=_("Opened"),
+            no_data=_("No e-mail was sent in these days."),
+            format_number=lambda number: format_decimal(number, locale=language),
+            format_day=lambda day: format_date(day, format="short", locale=language),
+        ),
     )
