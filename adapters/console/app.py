@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters.api.context import ApiContext
 from adapters.console.errors import NotSignedIn, PageError
 from adapters.console.pages import (
+    addresses,
     dossier,
     language,
     log,
@@ -32,7 +33,7 @@ def install_console(app: FastAPI, context: ApiContext) -> None:
         StaticFiles(packages=[("adapters.console", "static")]),
         name="console-static",
     )
-    for module in (sign_in, language, log, message, dossier, stats, users):
+    for module in (sign_in, language, log, message, dossier, stats, users, addresses):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(NotSignedIn)

@@ -17,6 +17,8 @@ from adapters.console.explanations import explain
 from adapters.console.pages.support import Console, SignedIn
 from domain.errors import InvalidObservationError, UnknownMessageError
 from domain.identity import parse_message_reference
+from domain.values import utc_now
+from projections.address_queries import in_force
 
 router = APIRouter()
 
@@ -99,12 +101,38 @@ def message_page(ref: str, console: SignedIn) -> Response:
         message=shown,
         message_id=str(message_id),
         timelines=timelines,
+        address_pages=_address_pages(console, shown["recipients"]),
         history=history,
         as_of=as_of,
         at_text=at_text,
         content=content if viewer.may(Permission.READ_CONTENT) else None,
-        copy=_copy_of(console, content) if content and viewer.may(Permission.READ_CONTENT) else None,
+        copy=_copy_of(console, content)
+        if content and viewer.may(Permission.READ_CONTENT)
+        else None,
     )
+
+
+def _address_pages(console: Console, recipients: list[dict[str, Any]]) -> set[str]:
+    """The recipients whose address page is worth a link: those that failed or are
+    suppressed, of which the tenant has a record, for a viewer who may read addresses."""
+    if not console.viewer.may(Permission.READ_ADDRESSES):
+        return set()
+    tenant = console.viewer.tenant
+    side = console.context.read_side
+    ids: dict[str, UUID] = {}
+    for recipient in recipients:
+        try:
+            ids[recipient["address"]] = side.address_book.id_of(tenant, recipient["address"])
+        except InvalidObservationError:
+            continue
+    rows = side.address_queries.statuses(tenant, list(ids.values()))
+    now = utc_now()
+    failed = {r["address"] for r in recipients if r.get("failed")}
+    return {
+        address
+        for address, key in ids.items()
+        if key in rows and (address in failed or in_force(rows[key], now))
+    }
 
 
 def _copy_of(console: Console, content: dict[str, Any]) -> Any:
