@@ -18,6 +18,7 @@ from adapters.console.pages import (
     message,
     sign_in,
     stats,
+    subscriptions,
     users,
 )
 from adapters.console.rendering import Pages
@@ -33,7 +34,17 @@ def install_console(app: FastAPI, context: ApiContext) -> None:
         StaticFiles(packages=[("adapters.console", "static")]),
         name="console-static",
     )
-    for module in (sign_in, language, log, message, dossier, stats, users, addresses):
+    for module in (
+        sign_in,
+        language,
+        log,
+        message,
+        dossier,
+        stats,
+        users,
+        addresses,
+        subscriptions,
+    ):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(NotSignedIn)
