@@ -19,6 +19,7 @@ from adapters.access.roles import Permission
 from adapters.cli.addresses import address_shape
 from adapters.console.errors import PageError
 from adapters.console.forms import Form, check_origin, check_token, read_form
+from adapters.console.i18n import N_
 from adapters.console.pages.support import Console, SignedIn
 from domain.address import NotSuppressedError, Preference
 from domain.address_book import UnknownAddressError
@@ -37,11 +38,11 @@ PAGE_SIZE = 50
 MAX_LIFT_REASON = 500
 """The longest reason a lift keeps, as over the API."""
 
-NOTHING_RECORDED = "Nothing is recorded about this address."
+NOTHING_RECORDED = N_("Nothing is recorded about this address.")
 
 CONFIRMATIONS = {
-    "lifted": "The suppression was lifted: this address may be sent to again.",
-    "preference": "The recipient's preference was saved.",
+    "lifted": N_("The suppression was lifted: this address may be sent to again."),
+    "preference": N_("The recipient's preference was saved."),
 }
 """What a form's redirect says it did, by the ``done`` of the address page's URL."""
 
@@ -57,11 +58,11 @@ def suppression_list(console: SignedIn) -> Response:
     problems: list[tuple[str, dict[str, object]]] = []
     if reason and reason not in {r.value for r in Reason}:
         problems.append(
-            ("There is no reason {value}; that filter was left out.", {"value": reason})
+            (N_("There is no reason {value}; that filter was left out."), {"value": reason})
         )
         reason = ""
     if len(domain) > MAX_FILTER_TEXT:
-        problems.append(("The domain is too long; that filter was left out.", {}))
+        problems.append((N_("The domain is too long; that filter was left out."), {}))
         domain = ""
     cursor = params.get("cursor") or None
     query = SuppressionQuery(
@@ -76,7 +77,7 @@ def suppression_list(console: SignedIn) -> Response:
         page = console.context.read_side.address_queries.suppressions(query)
     except InvalidCursorError:
         raise PageError(
-            400, "This page of the list no longer exists; start from the first."
+            400, N_("This page of the list no longer exists; start from the first.")
         ) from None
     filters = {"reason": reason, "domain": domain}
     return console.pages.render(
@@ -151,10 +152,10 @@ async def lift_suppression(console: SignedIn) -> Response:
     address, _ = await run_in_threadpool(recorded_address, console, form.get("address", ""))
     reason = form.get("reason", "").strip()
     if not reason:
-        raise PageError(400, "Say why this address may be sent to again: the reason is kept.")
+        raise PageError(400, N_("Say why this address may be sent to again: the reason is kept."))
     if len(reason) > MAX_LIFT_REASON:
         raise PageError(
-            400, "The reason is too long (at most {limit} characters).", limit=MAX_LIFT_REASON
+            400, N_("The reason is too long (at most {limit} characters)."), limit=MAX_LIFT_REASON
         )
     context, viewer = console.context, console.viewer
 
@@ -172,7 +173,7 @@ async def lift_suppression(console: SignedIn) -> Response:
                 raise PageError(404, NOTHING_RECORDED) from None
             except NotSuppressedError:
                 raise PageError(
-                    409, "This address is not suppressed: there is nothing to lift."
+                    409, N_("This address is not suppressed: there is nothing to lift.")
                 ) from None
             context.read_side.catch_up()
 
@@ -188,7 +189,7 @@ async def set_preference(console: SignedIn) -> Response:
     try:
         preference = Preference(form.get("preference", ""))
     except ValueError:
-        raise PageError(400, "Choose yes, no or not applicable.") from None
+        raise PageError(400, N_("Choose yes, no or not applicable.")) from None
     context, viewer = console.context, console.viewer
 
     def prefer() -> None:

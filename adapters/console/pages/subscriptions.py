@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters.access.roles import Permission
 from adapters.console.errors import PageError
 from adapters.console.forms import Form, check_origin, check_token, read_form
+from adapters.console.i18n import N_
 from adapters.console.pages.support import Console, SignedIn
 from adapters.signals.delivery_log import Attempt, Outcome
 from adapters.signals.subscriptions import Subscription
@@ -31,14 +32,14 @@ router = APIRouter()
 LAST_ATTEMPTS = 10
 """Attempts of each subscription's delivery log shown, newest first."""
 
-NO_SUBSCRIPTION = "There is no such subscription."
-NO_DELIVERY = "There is no such delivery to this subscription."
+NO_SUBSCRIPTION = N_("There is no such subscription.")
+NO_DELIVERY = N_("There is no such delivery to this subscription.")
 
 CONFIRMATIONS = {
-    "enabled": "The subscription is enabled again: the signals that waited are sent first.",
-    "delivered": "The signal was sent again and delivered.",
-    "retrying": "The signal was sent again but not delivered; it will be retried for 24 hours.",
-    "failed": "The signal was sent again but not delivered.",
+    "enabled": N_("The subscription is enabled again: the signals that waited are sent first."),
+    "delivered": N_("The signal was sent again and delivered."),
+    "retrying": N_("The signal was sent again but not delivered; it will be retried for 24 hours."),
+    "failed": N_("The signal was sent again but not delivered."),
 }
 """What a form's redirect says it did, by the ``done`` of the page's URL."""
 

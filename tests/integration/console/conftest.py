@@ -72,7 +72,7 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]*)"')
 
 
 @dataclass
-class Console:
+class SignedInConsole:
     """A browser of the console that can be any of ``PEOPLE``."""
 
     client: TestClient
@@ -120,7 +120,7 @@ class Console:
 
 
 @pytest.fixture
-def console(database_url: str) -> Iterator[Console]:
+def console(database_url: str) -> Iterator[SignedInConsole]:
     """The console on an empty database of each kind (SQLite, PostgreSQL)."""
     context = open_context(
         parse_database_url(database_url), {}, url_policy=UrlPolicy(allow_http_loopback=True)
@@ -128,7 +128,7 @@ def console(database_url: str) -> Iterator[Console]:
     setattr(context, "sessions", StandInSessions())  # noqa: B010 - until the context has them
     try:
         with TestClient(create_app(context, follow=False), raise_server_exceptions=False) as client:
-            yield Console(client, context)
+            yield SignedInConsole(client, context)
     finally:
         context.close()
 

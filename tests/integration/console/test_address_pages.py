@@ -15,7 +15,13 @@ from domain.kinds import EventKind
 from domain.values import utc_now
 from projections.queries import MessageQuery
 from tests.conftest import a_send, an_observation
-from tests.integration.console.conftest import OTHER_TENANT, TENANT, Console, csrf_on, text_of
+from tests.integration.console.conftest import (
+    OTHER_TENANT,
+    TENANT,
+    SignedInConsole,
+    csrf_on,
+    text_of,
+)
 
 ANA = "ana@example.com"
 BOB = "bob@example.com"
@@ -25,7 +31,7 @@ NOTHING = "Nothing is recorded about this address."
 
 
 @pytest.fixture
-def recorded(console: Console) -> Console:
+def recorded(console: SignedInConsole) -> SignedInConsole:
     """acme: Ana hard-bounced, Carl complained (later), Bob was delivered; globex: Zed
     hard-bounced and globex's own record of Ana was delivered."""
     console.record(
@@ -46,7 +52,7 @@ def recorded(console: Console) -> Console:
     return console
 
 
-def history_types(console: Console, address: str, tenant: str = TENANT) -> list[str]:
+def history_types(console: SignedInConsole, address: str, tenant: str = TENANT) -> list[str]:
     book = console.context.read_side.address_book
     return [type(event).__qualname__ for event in book.history(tenant, address)]
 
@@ -58,7 +64,7 @@ def rows_of(page: Any) -> list[str]:
 
 
 def test_the_list_shows_the_tenants_suppressions_newest_first_with_why_and_a_link(
-    recorded: Console,
+    recorded: SignedInConsole,
 ) -> None:
     page = recorded.get("/suppressions")
     assert page.status_code == 200
@@ -72,7 +78,9 @@ def test_the_list_shows_the_tenants_suppressions_newest_first_with_why_and_a_lin
     assert ZED not in page.text
 
 
-def test_the_filters_narrow_the_list_and_say_when_nothing_matches(recorded: Console) -> None:
+def test_the_filters_narrow_the_list_and_say_when_nothing_matches(
+    recorded: SignedInConsole,
+) -> None:
     assert rows_of(recorded.get("/suppressions", reason="spam")) == [CARL]
     assert rows_of(recorded.get("/suppressions", domain="@Example.com")) == [ANA]
 
@@ -85,14 +93,14 @@ def test_the_filters_narrow_the_list_and_say_when_nothing_matches(recorded: Cons
     assert rows_of(unknown) == [CARL, ANA]
 
 
-def test_an_empty_list_says_what_it_means(console: Console) -> None:
+def test_an_empty_list_says_what_it_means(console: SignedInConsole) -> None:
     page = console.get("/suppressions")
     assert page.status_code == 200
     assert "No address is suppressed: your platform may send to every address" in text_of(page)
 
 
 def test_the_list_goes_page_by_page_and_refuses_a_cursor_it_did_not_give(
-    recorded: Console, monkeypatch: pytest.MonkeyPatch
+    recorded: SignedInConsole, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(addresses, "PAGE_SIZE", 1)
     first = recorded.get("/suppressions")
@@ -107,7 +115,7 @@ def test_the_list_goes_page_by_page_and_refuses_a_cursor_it_did_not_give(
     assert recorded.get("/suppressions", cursor="not-a-cursor").status_code == 400
 
 
-def test_an_address_page_says_why_since_when_and_what_led_there(recorded: Console) -> None:
+def test_an_address_page_says_why_since_when_and_what_led_there(recorded: SignedInConsole) -> None:
     page = recorded.get("/addresses", address=ANA.upper())
     assert page.status_code == 200
     text = text_of(page)
@@ -123,7 +131,7 @@ def test_an_address_page_says_why_since_when_and_what_led_there(recorded: Consol
 
 
 def test_an_unknown_a_malformed_and_another_tenants_address_read_the_same(
-    recorded: Console,
+    recorded: SignedInConsole,
 ) -> None:
     answers = [
         recorded.get("/addresses", address="nobody@example.com"),
@@ -140,7 +148,9 @@ def test_an_unknown_a_malformed_and_another_tenants_address_read_the_same(
     assert "Hard bounce" not in text_of(theirs)
 
 
-def test_a_lift_is_recorded_as_the_users_with_its_reason_and_confirmed(recorded: Console) -> None:
+def test_a_lift_is_recorded_as_the_users_with_its_reason_and_confirmed(
+    recorded: SignedInConsole,
+) -> None:
     done = recorded.post("/addresses/lift", {"address": ANA, "reason": "typo fixed"})
     assert done.status_code == 303
     assert done.headers["location"] == "/addresses?address=ana%40example.com&done=lifted"
@@ -162,7 +172,7 @@ def test_a_lift_is_recorded_as_the_users_with_its_reason_and_confirmed(recorded:
     assert "not suppressed: there is nothing to lift" in text_of(again)
 
 
-def test_a_lift_needs_a_reason(recorded: Console) -> None:
+def test_a_lift_needs_a_reason(recorded: SignedInConsole) -> None:
     before = history_types(recorded, ANA)
     refused = recorded.post("/addresses/lift", {"address": ANA, "reason": "  "})
     assert refused.status_code == 400
@@ -183,7 +193,7 @@ def test_a_lift_needs_a_reason(recorded: Console) -> None:
     ],
 )
 def test_a_form_without_the_sessions_token_or_from_another_site_is_refused(
-    recorded: Console, csrf: str | None, headers: dict[str, str]
+    recorded: SignedInConsole, csrf: str | None, headers: dict[str, str]
 ) -> None:
     before = history_types(recorded, ANA)
     lift = recorded.post(
@@ -197,7 +207,9 @@ def test_a_form_without_the_sessions_token_or_from_another_site_is_refused(
     assert rows_of(recorded.get("/suppressions")) == [CARL, ANA]
 
 
-def test_the_preference_is_recorded_shown_with_its_history_and_checked(recorded: Console) -> None:
+def test_the_preference_is_recorded_shown_with_its_history_and_checked(
+    recorded: SignedInConsole,
+) -> None:
     for value in ("no", "not_applicable", "no"):
         done = recorded.post("/addresses/preference", {"address": BOB, "preference": value})
         assert done.status_code == 303
@@ -220,7 +232,7 @@ def test_the_preference_is_recorded_shown_with_its_history_and_checked(recorded:
 
 
 def test_a_viewer_sees_an_address_but_may_neither_lift_nor_set_its_preference(
-    recorded: Console,
+    recorded: SignedInConsole,
 ) -> None:
     page = recorded.get("/addresses", address=ANA, who="viewer")
     assert page.status_code == 200
@@ -237,7 +249,9 @@ def test_a_viewer_sees_an_address_but_may_neither_lift_nor_set_its_preference(
     assert history_types(recorded, ANA) == before
 
 
-def test_the_roles_without_read_addresses_and_strangers_see_no_address(recorded: Console) -> None:
+def test_the_roles_without_read_addresses_and_strangers_see_no_address(
+    recorded: SignedInConsole,
+) -> None:
     for who in ("auditor", "sender"):
         assert recorded.get("/suppressions", who=who).status_code == 403
         assert recorded.get("/addresses", address=ANA, who=who).status_code == 403
@@ -246,7 +260,9 @@ def test_the_roles_without_read_addresses_and_strangers_see_no_address(recorded:
     assert recorded.get("/suppressions", who=None).headers["location"].startswith("/sign-in")
 
 
-def test_another_tenant_neither_sees_nor_lifts_nor_prefers_an_address(recorded: Console) -> None:
+def test_another_tenant_neither_sees_nor_lifts_nor_prefers_an_address(
+    recorded: SignedInConsole,
+) -> None:
     theirs = recorded.get("/suppressions", who="other_admin")
     assert rows_of(theirs) == [ZED]
     assert CARL not in theirs.text
@@ -264,7 +280,9 @@ def test_another_tenant_neither_sees_nor_lifts_nor_prefers_an_address(recorded: 
     assert recorded.post("/addresses/lift", {"address": ZED, "reason": "x"}).status_code == 404
 
 
-def test_the_message_page_links_failed_recipients_to_their_address(recorded: Console) -> None:
+def test_the_message_page_links_failed_recipients_to_their_address(
+    recorded: SignedInConsole,
+) -> None:
     [item] = recorded.context.read_side.queries.list_messages(
         MessageQuery(tenant=TENANT, failed_only=False, limit=10)
     ).items

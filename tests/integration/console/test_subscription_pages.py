@@ -17,7 +17,7 @@ from domain.kinds import EventKind
 from domain.values import utc_now
 from projections.signal_outbox import SignalKind
 from tests.conftest import a_send, an_observation
-from tests.integration.console.conftest import OTHER_TENANT, TENANT, Console, text_of
+from tests.integration.console.conftest import OTHER_TENANT, TENANT, SignedInConsole, text_of
 
 OURS = "http://127.0.0.1:9/acme-hook"
 THEIRS = "http://127.0.0.1:9/globex-hook"
@@ -39,7 +39,7 @@ class Receiver:
 
 @dataclass
 class Signals:
-    console: Console
+    console: SignedInConsole
     receiver: Receiver
     ours: Subscription
     theirs: Subscription
@@ -59,7 +59,7 @@ class Signals:
 
 
 @pytest.fixture
-def signals(console: Console) -> Signals:
+def signals(console: SignedInConsole) -> Signals:
     """acme and globex each subscribed to suppressions; each had an address suppressed, and
     the first delivery of each failed with a 500."""
     receiver = Receiver()
@@ -237,7 +237,7 @@ def test_another_tenants_subscriptions_are_neither_shown_nor_changed(signals: Si
     assert len(signals.receiver.received) == 2
 
 
-def test_a_tenant_without_subscriptions_is_told_what_that_means(console: Console) -> None:
+def test_a_tenant_without_subscriptions_is_told_what_that_means(console: SignedInConsole) -> None:
     page = console.get("/subscriptions")
     assert page.status_code == 200
     assert "Your organisation has no subscription to signals" in text_of(page)
