@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -29,6 +30,8 @@ from domain.values import normalise_address, utc_now
 from projections.address_queries import SuppressionQuery
 from projections.queries import InvalidCursorError
 from projections.query_limits import MAX_FILTER_TEXT
+
+log = structlog.get_logger()
 
 router = APIRouter()
 
@@ -178,6 +181,8 @@ async def lift_suppression(console: SignedIn) -> Response:
             context.read_side.catch_up()
 
     await run_in_threadpool(lift)
+    # Never the address itself in a log line: it is personal data.
+    log.info("console.suppression_lifted", tenant=viewer.tenant, user_id=viewer.user_id)
     return _back_to(address, "lifted")
 
 
@@ -200,4 +205,10 @@ async def set_preference(console: SignedIn) -> Response:
             context.read_side.catch_up()
 
     await run_in_threadpool(prefer)
+    log.info(
+        "console.preference_set",
+        tenant=viewer.tenant,
+        user_id=viewer.user_id,
+        preference=preference.value,
+    )
     return _back_to(address, "preference")

@@ -159,6 +159,9 @@ def test_a_lift_is_recorded_as_the_users_with_its_reason_and_confirmed(
     text = text_of(page)
     assert "The suppression was lifted: this address may be sent to again." in text
     assert "May be sent to" in text and "typo fixed" in text
+    changes = page.text.split('id="changes"', 1)[1].split("</ol>", 1)[0]
+    assert changes.index("Lifted on") < changes.index("Suppressed on")
+    assert "by a person of your organisation: typo fixed" in text
     assert rows_of(recorded.get("/suppressions")) == [CARL]
     [lifted] = [
         e
