@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.requests import Request
 
 from adapters.console.errors import PageError
+from adapters.console.i18n import N_
 
 MAX_FORM_BYTES = 16 * 1024
 """The largest form post read; the console's forms are a few fields each."""
@@ -29,19 +30,19 @@ async def read_form(request: Request) -> Form:
     """The fields of a urlencoded post (the last value of each name); 413 past the limit."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise PageError(413, "This form is too large.")
+        raise PageError(413, N_("This form is too large."))
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_FORM_BYTES:
-            raise PageError(413, "This form is too large.")
+            raise PageError(413, N_("This form is too large."))
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise PageError(415, "This page takes only its own forms.")
+        raise PageError(415, N_("This page takes only its own forms."))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise PageError(400, "This form was not sent as UTF-8.") from None
+        raise PageError(400, N_("This form was not sent as UTF-8.")) from None
     return {name: values[-1] for name, values in parse_qs(text, keep_blank_values=True).items()}
 
 
@@ -52,7 +53,7 @@ def check_origin(request: Request) -> None:
         return
     parts = urlsplit(claimed)
     if (parts.scheme, parts.netloc) != (request.url.scheme, request.url.netloc):
-        raise PageError(403, "This form was sent from another site; it was refused.")
+        raise PageError(403, N_("This form was sent from another site; it was refused."))
 
 
 def check_token(form: Form, expected: str | None) -> None:
@@ -60,7 +61,7 @@ def check_token(form: Form, expected: str | None) -> None:
     given = form.get("csrf", "")
     if not expected or not given or not hmac.compare_digest(given, expected):
         raise PageError(
-            403, "This form has expired or was not sent from this console. Reload the page."
+            403, N_("This form has expired or was not sent from this console. Reload the page.")
         )
 
 

@@ -85,8 +85,10 @@ def read_filters(params: dict[str, str]) -> ReadFilters:
         value = raw.strip()
         if len(value) > MAX_FILTER_TEXT:
             problems.append(
-                ("A filter is longer than {limit} characters; it was left out.",
-                 {"limit": str(MAX_FILTER_TEXT)})
+                (
+                    "A filter is longer than {limit} characters; it was left out.",
+                    {"limit": str(MAX_FILTER_TEXT)},
+                )
             )
             continue
         kept[name] = value
@@ -96,7 +98,9 @@ def read_filters(params: dict[str, str]) -> ReadFilters:
         problems.append(("There is no status {value}; it was left out.", {"value": kept["status"]}))
         kept.pop("status")
     if kept.get("outcome") and kept["outcome"] not in set(Outcome):
-        problems.append(("There is no result {value}; it was left out.", {"value": kept["outcome"]}))
+        problems.append(
+            ("There is no result {value}; it was left out.", {"value": kept["outcome"]})
+        )
         kept.pop("outcome")
     for name in ("sent_from", "sent_until"):
         if kept.get(name) and _day(kept[name]) is None:

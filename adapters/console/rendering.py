@@ -105,4 +105,3 @@ def url(path: str, **query: Any) -> str:
     """A console path with its query, leaving out empty values (so URLs stay short)."""
     kept = [(name, value) for name, value in query.items() if value not in (None, "", False)]
     return f"{path}?{urlencode(kept, doseq=True)}" if kept else path
-

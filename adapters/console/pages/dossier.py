@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters.access.roles import Permission
 from adapters.console.errors import PageError
 from adapters.console.explanations import explain
+from adapters.console.i18n import N_
 from adapters.console.pages.support import SignedIn
 from projections.queries import InvalidCursorError, MessageQuery
 from projections.query_limits import MAX_FILTER_TEXT
@@ -30,13 +31,15 @@ def dossier_page(dossier_id: str, console: SignedIn) -> Response:
     if not (reads_log or viewer.may(Permission.READ_HISTORY)):
         console.require(Permission.READ_MESSAGES)
     if len(dossier_id) > MAX_FILTER_TEXT:
-        raise PageError(404, "There is no such dossier.")
+        raise PageError(404, N_("There is no such dossier."))
     queries = console.context.read_side.queries
     params = console.request.query_params
     items: list[dict[str, object]] = []
     statuses: dict[str, list[dict[str, object]]] = {}
     if reads_log:
-        query = MessageQuery(tenant=viewer.tenant, failed_only=False, dossier_id=dossier_id, limit=200)
+        query = MessageQuery(
+            tenant=viewer.tenant, failed_only=False, dossier_id=dossier_id, limit=200
+        )
         items = queries.list_messages(query).items
         statuses = queries.recipient_statuses([str(item["id"]) for item in items])
     try:
@@ -44,9 +47,11 @@ def dossier_page(dossier_id: str, console: SignedIn) -> Response:
             viewer.tenant, dossier_id, cursor=params.get("cursor") or None, limit=HISTORY_PAGE
         )
     except InvalidCursorError:
-        raise PageError(400, "This page of the list no longer exists; start from the first.") from None
+        raise PageError(
+            400, N_("This page of the list no longer exists; start from the first.")
+        ) from None
     if not items and not history.items:
-        raise PageError(404, "There is no such dossier.")
+        raise PageError(404, N_("There is no such dossier."))
     _ = console.pages.gettext(viewer.language)
     steps = [
         {**event, "explained": explain(str(event["kind"]), event.get("details") or {}, _)}

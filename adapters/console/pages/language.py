@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from adapters.api.context import ApiContext, context_of
 from adapters.console.errors import NotSignedIn, PageError
 from adapters.console.forms import PRE_SESSION_COOKIE, check_origin, check_token, read_form
-from adapters.console.i18n import LANGUAGES
+from adapters.console.i18n import LANGUAGES, N_
 from adapters.console.pages.sign_in import safe_next
 from adapters.console.signing_in import LANGUAGE_COOKIE, LONG_COOKIE_SECONDS, set_cookie, viewer_of
 
@@ -22,7 +22,7 @@ async def choose_language(request: Request) -> Response:
     form = await read_form(request)
     chosen = form.get("language", "")
     if chosen not in LANGUAGES:
-        raise PageError(400, "The console speaks only English and French.")
+        raise PageError(400, N_("The console speaks only English and French."))
     context: ApiContext = context_of(request)
     try:
         viewer = await run_in_threadpool(viewer_of, context, request)

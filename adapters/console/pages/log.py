@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from adapters.access.roles import Permission
 from adapters.console.csv_export import csv_lines, export_name
 from adapters.console.errors import PageError
+from adapters.console.i18n import N_
 from adapters.console.log_filters import PAGE_SIZE, message_query, read_filters
 from adapters.console.pages.support import SignedIn
 from domain.kinds import EventKind, Outcome
@@ -43,9 +44,11 @@ def sent_mail_log(console: SignedIn) -> Response:
     try:
         page = queries.list_messages(query)
     except InvalidCursorError:
-        raise PageError(400, "This page of the list no longer exists; start from the first.") from None
+        raise PageError(
+            400, N_("This page of the list no longer exists; start from the first.")
+        ) from None
     except QueryLimitError as error:
-        raise PageError(400, "A filter is too long: {detail}", detail=str(error)) from None
+        raise PageError(400, N_("A filter is too long: {detail}"), detail=str(error)) from None
     statuses = queries.recipient_statuses([item["id"] for item in page.items])
     return console.pages.render(
         console.request,
@@ -74,7 +77,7 @@ def export(console: SignedIn) -> Response:
     try:
         queries.list_messages(replace(query, limit=1))
     except QueryLimitError as error:
-        raise PageError(400, "A filter is too long: {detail}", detail=str(error)) from None
+        raise PageError(400, N_("A filter is too long: {detail}"), detail=str(error)) from None
     _ = console.pages.gettext(viewer.language)
     rows = csv_lines(every_item(queries, query), queries, _)
     return StreamingResponse(

@@ -14,6 +14,7 @@ from adapters.access.roles import Permission
 from adapters.cli.presenters import history_json, message_json
 from adapters.console.errors import PageError
 from adapters.console.explanations import explain
+from adapters.console.i18n import N_
 from adapters.console.pages.support import Console, SignedIn
 from domain.errors import InvalidObservationError, UnknownMessageError
 from domain.identity import parse_message_reference
@@ -36,10 +37,10 @@ def known_message(console: Console, ref: str) -> tuple[UUID, dict[str, Any]]:
     try:
         message_id = parse_message_reference(ref, console.viewer.tenant)
     except InvalidObservationError:
-        raise PageError(404, "There is no such e-mail.") from None
+        raise PageError(404, N_("There is no such e-mail.")) from None
     shown = console.context.read_side.queries.message(message_id, console.viewer.tenant)
     if shown is None:
-        raise PageError(404, "There is no such e-mail.")
+        raise PageError(404, N_("There is no such e-mail."))
     return message_id, shown
 
 
@@ -49,7 +50,7 @@ def _moment(text: str, console: Console) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise PageError(
-            400, "{value} is not a date and time (year-month-dayThour:minute).", value=text
+            400, N_("{value} is not a date and time (year-month-dayThour:minute)."), value=text
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=console.viewer.zone)
@@ -147,7 +148,7 @@ def message_copy(ref: str, console: SignedIn) -> Response:
     content = shown.get("content")
     copy = _copy_of(console, content) if content else None
     if copy is None or not copy.html:
-        raise PageError(404, "There is no copy of this e-mail.")
+        raise PageError(404, N_("There is no copy of this e-mail."))
     return HTMLResponse(
         copy.html,
         headers={

@@ -72,7 +72,9 @@ def _by_category(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     found: dict[str, dict[str, int]] = {}
     for row in rows:
         name = str(row.get("category") or "")
-        totals = found.setdefault(name, {"recipients": 0, "delivered": 0, "bounced": 0, "opened": 0})
+        totals = found.setdefault(
+            name, {"recipients": 0, "delivered": 0, "bounced": 0, "opened": 0}
+        )
         for key in totals:
             totals[key] += int(str(row.get(key, 0) or 0))
     return [{"category": name, **totals} for name, totals in sorted(found.items())]

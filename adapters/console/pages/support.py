@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from adapters.access.roles import Permission
 from adapters.api.context import ApiContext, context_of
 from adapters.console.errors import PageError
+from adapters.console.i18n import N_
 from adapters.console.rendering import Pages
 from adapters.console.signing_in import viewer_of
 from adapters.console.viewer import Viewer
@@ -29,8 +30,10 @@ class Console:
         if not self.viewer.may(permission):
             raise PageError(
                 403,
-                "Your role does not let you see this page. Ask an administrator of your "
-                "organisation to grant it.",
+                N_(
+                    "Your role does not let you see this page. Ask an administrator of your "
+                    "organisation to grant it."
+                ),
             )
 
 

@@ -13,6 +13,7 @@ from adapters.access.roles import Permission
 from adapters.access.users import PERSON_ROLES, UserInputError, UserNotFoundError
 from adapters.console.errors import PageError
 from adapters.console.forms import Form, check_origin, check_token, read_form
+from adapters.console.i18n import N_
 from adapters.console.pages.support import Console, SignedIn
 from adapters.console.rendering import url
 
@@ -53,9 +54,7 @@ def people_page(console: SignedIn) -> Response:
     return _show(console)
 
 
-async def _change(
-    console: Console, act: Callable[[Form], object], done: str
-) -> Response:
+async def _change(console: Console, act: Callable[[Form], object], done: str) -> Response:
     console.require(Permission.MANAGE_USERS)
     check_origin(console.request)
     form = await read_form(console.request)
@@ -64,16 +63,21 @@ async def _change(
         with console.context.write_lock:
             await run_in_threadpool(act, form)
     except UserNotFoundError:
-        raise PageError(404, "There is no such person in your organisation.") from None
+        raise PageError(404, N_("There is no such person in your organisation.")) from None
     except UserInputError as error:
-        return await run_in_threadpool(lambda: _show(console, problem=str(error), form=form))
+        problem = str(error)
+        return await run_in_threadpool(lambda: _show(console, problem=problem, form=form))
     return RedirectResponse(url("/users", done=done), status_code=303)
 
 
 def _own(console: Console, form: Form) -> None:
     if form.get("email", "").strip().lower() == console.viewer.email.lower():
         raise PageError(
-            400, "You cannot disable your own account or change your own role; ask another administrator."
+            400,
+            N_(
+                "You cannot disable your own account or change your own role; ask another "
+                "administrator."
+            ),
         )
 
 
@@ -117,7 +121,9 @@ async def enable_person(console: SignedIn) -> Response:
 async def grant_role(console: SignedIn) -> Response:
     def grant(form: Form) -> None:
         _own(console, form)
-        console.context.users.grant(console.viewer.tenant, form.get("email", ""), form.get("role", ""))
+        console.context.users.grant(
+            console.viewer.tenant, form.get("email", ""), form.get("role", "")
+        )
 
     return await _change(console, grant, "granted")
 
