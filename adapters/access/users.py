@@ -84,21 +84,31 @@ _INSERT: LiteralString = (
     "INSERT INTO {users} (user_id, tenant, email, role, name, password_hash, created_at)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
 )
-# One statement, so failures racing each other all count. The count restarts when the last
-# failure is older than FAILURE_MEMORY; the failure that reaches the limit sets the lock and
-# starts the count again, so the next lock takes as many failures. Parameters: the oldest
-# failure that counts and the limit, the oldest again, the oldest, the limit and the end of
-# the lock, then now.
-_FAILED: LiteralString = (
-    " SET failed_sign_ins = CASE"
-    " WHEN last_failed_at >= %s AND failed_sign_ins + 1 >= %s THEN 0"
-    " WHEN last_failed_at >= %s THEN failed_sign_ins + 1"
-    " ELSE 1 END,"
-    " locked_until = CASE"
-    " WHEN last_failed_at >= %s AND failed_sign_ins + 1 >= %s THEN %s"
-    " ELSE locked_until END,"
-    " last_failed_at = %s"
-)
+
+
+def _failed_set(table: LiteralString) -> LiteralString:
+    """The SET clause that counts a failure on ``table``.
+
+    One statement, so failures racing each other all count. The count restarts when the last
+    failure is older than FAILURE_MEMORY; the failure that reaches the limit sets the lock and
+    starts the count again, so the next lock takes as many failures. Columns are named with
+    their table, since an upsert has the proposed row beside the stored one. Parameters: the
+    oldest failure that counts and the limit, the oldest again, the oldest, the limit and the
+    end of the lock, then now.
+    """
+    old = "{" + table + "}."
+    return (
+        f" SET failed_sign_ins = CASE"
+        f" WHEN {old}last_failed_at >= %s AND {old}failed_sign_ins + 1 >= %s THEN 0"
+        f" WHEN {old}last_failed_at >= %s THEN {old}failed_sign_ins + 1"
+        f" ELSE 1 END,"
+        f" locked_until = CASE"
+        f" WHEN {old}last_failed_at >= %s AND {old}failed_sign_ins + 1 >= %s THEN %s"
+        f" ELSE {old}locked_until END,"
+        f" last_failed_at = %s"
+    )
+
+
 _SUCCEEDED: LiteralString = (
     "UPDATE {users} SET failed_sign_ins = 0, last_failed_at = NULL, locked_until = NULL,"
     " last_sign_in_at = %s WHERE user_id = %s AND (locked_until IS NULL OR locked_until <= %s)"
@@ -443,24 +453,23 @@ class UserStore:
             *(oldest, MAX_FAILED_SIGN_INS, now + LOCK_DURATION, now),
         )
         with self._lock:
+            # Forgotten failures go, so guessed e-mails cannot fill the table; done for every
+            # failure, so that one with an account and one without run as many statements.
+            self._tables.execute("DELETE FROM {unknown} WHERE last_failed_at < %s", (oldest,))
             if account is not None:
                 rows = self._tables.execute(
-                    "UPDATE {users}" + _FAILED + " WHERE user_id = %s RETURNING locked_until",
+                    "UPDATE {users}"
+                    + _failed_set("users")
+                    + " WHERE user_id = %s RETURNING locked_until",
                     (*params, account.user_id),
                 ).rows
             else:
-                digest = _email_digest(tenant, email)
-                # Forgotten failures go, so guessed e-mails cannot fill the table.
-                self._tables.execute("DELETE FROM {unknown} WHERE last_failed_at < %s", (oldest,))
-                self._tables.execute(
-                    "INSERT INTO {unknown} (tenant, email_sha256) VALUES (%s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    (tenant, digest),
-                )
                 rows = self._tables.execute(
-                    "UPDATE {unknown}" + _FAILED + " WHERE tenant = %s AND email_sha256 = %s"
-                    " RETURNING locked_until",
-                    (*params, tenant, digest),
+                    "INSERT INTO {unknown} (tenant, email_sha256, failed_sign_ins, last_failed_at)"
+                    " VALUES (%s, %s, 1, %s) ON CONFLICT (tenant, email_sha256) DO UPDATE"
+                    + _failed_set("unknown")
+                    + " RETURNING locked_until",
+                    (tenant, _email_digest(tenant, email), now, *params),
                 ).rows
         return moment(rows[0][0]) if rows else None
 
