@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import psycopg
 import pytest
 from argon2 import PasswordHasher
 
@@ -318,3 +320,49 @@ def test_a_success_resets_a_count_another_process_kept(
 
     assert store.sign_in("acme", ana.email, PASSWORD, T0).signed_in
     assert store.get("acme", ana.user_id).failed_sign_ins == 0
+
+
+def test_a_lost_postgres_connection_is_opened_again(fresh_postgres_url: str) -> None:
+    with UserStore(parse_database_url(fresh_postgres_url), hasher=CountingHasher()) as store:
+        ana = store.create("acme", "ana@example.com", Role.ADMIN, PASSWORD)
+        with psycopg.connect(fresh_postgres_url, autocommit=True) as admin:
+            terminated = admin.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+
+        assert terminated == [(True,)]  # the store's own connection
+        assert store.list("acme") == [ana]
+        assert store.sign_in("acme", ana.email, PASSWORD, T0).signed_in
+
+
+def test_accounts_and_sessions_go_in_the_schema_the_url_names(fresh_postgres_url: str) -> None:
+    with psycopg.connect(fresh_postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA console_test")
+
+    in_schema = parse_database_url(f"{fresh_postgres_url}?schema=console_test")
+    with UserStore(in_schema, hasher=CountingHasher()) as store:
+        store.create("acme", "ana@example.com", Role.ADMIN, PASSWORD)
+    with UserStore(parse_database_url(fresh_postgres_url), hasher=CountingHasher()) as public:
+        assert public.list("acme") == []
+
+    tables = stored_rows(
+        fresh_postgres_url,
+        "SELECT table_schema, table_name FROM information_schema.tables"
+        " WHERE table_name LIKE 'console_%' ORDER BY 1, 2",
+    )
+    names = ["console_sessions", "console_unknown_sign_ins", "console_users"]
+    assert tables == [*(("console_test", n) for n in names), *(("public", n) for n in names)]
+
+
+def test_failures_racing_each_other_all_count(store: UserStore, ana: User) -> None:
+    with ThreadPoolExecutor(max_workers=MAX_FAILED_SIGN_INS) as pool:
+        results = list(
+            pool.map(
+                lambda _: store.sign_in("acme", ana.email, OTHER_PASSWORD, T0),
+                range(MAX_FAILED_SIGN_INS),
+            )
+        )
+
+    assert sorted(r.outcome for r in results) == [Outcome.LOCKED] + [Outcome.REFUSED] * 4
+    assert store.sign_in("acme", ana.email, PASSWORD, T0).outcome is Outcome.LOCKED
