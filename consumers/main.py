@@ -18,6 +18,7 @@ from adapters.cli.reading import categories, history, messages, show, stats, tem
 from adapters.cli.recording import ingest, register
 from adapters.cli.subscriptions import subscriptions
 from adapters.cli.support import run_in_one_line, user_errors
+from adapters.cli.users import users
 from adapters.intake.fast_hashing import use_fast_hashing
 from adapters.logging import configure_logging
 from adapters.settings import LogLevel, load_settings, variable
@@ -68,6 +69,7 @@ for command in (categories, templates, stats):
 main.add_command(dead_letters)
 main.add_command(quarantine)
 main.add_command(subscriptions)
+main.add_command(users)
 main.add_command(signals)
 main.add_command(addresses)
 main.add_command(suppressions)

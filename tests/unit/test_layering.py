@@ -40,6 +40,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "kafka",
             "click",
             "cryptography",
+            "argon2",
             "fastapi",
             "starlette",
             "uvicorn",
