@@ -35,6 +35,10 @@ IDLE_TIMEOUT: Final = timedelta(hours=2)
 ABSOLUTE_LIFETIME: Final = timedelta(hours=12)
 """A session this old is over however much it is used: a working day, then sign in again."""
 
+SEEN_PRECISION: Final = timedelta(minutes=1)
+"""How stale the noted last use may be: a page view writes at most once a minute, and the
+idle timeout is hours."""
+
 _TOKEN_BYTES = 32
 """256 random bits: the token is a bearer secret, so it must be out of reach of guessing."""
 _MAX_TOKEN = 100
@@ -140,11 +144,12 @@ class SessionStore:
                 self._tables.execute("DELETE FROM {sessions} WHERE token_sha256 = %s", (digest,))
                 log.debug("console_session.ended", user_id=user_id, tenant=tenant)
                 return None
-            self._tables.execute(
-                "UPDATE {sessions} SET last_seen_at = %s WHERE token_sha256 = %s"
-                " AND last_seen_at < %s",
-                (now, digest, now),
-            )
+            if now - last_seen_at >= SEEN_PRECISION:
+                self._tables.execute(
+                    "UPDATE {sessions} SET last_seen_at = %s WHERE token_sha256 = %s"
+                    " AND last_seen_at < %s",
+                    (now, digest, now),
+                )
         return Session(
             user_id, tenant, email, Role(role), name, language, csrf, _expiry(created_at, now)
         )

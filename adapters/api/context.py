@@ -11,6 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from adapters.access.keys import KeyStore
+from adapters.access.sessions import SessionStore
+from adapters.access.users import UserStore
 from adapters.api.recent_keys import RecentKeys
 from adapters.kafka.publisher import Publisher
 from adapters.kafka.settings import KafkaSettings
@@ -34,6 +36,10 @@ class ApiContext:
     database: Database
     ledger: Ledger
     keys: KeyStore
+    users: UserStore
+    """The console's accounts."""
+    sessions: SessionStore
+    """The console's signed-in sessions."""
     read_side: ReadSide
     quarantine: Quarantine
     """Provider events that could not be read, kept for an admin to see and replay."""
@@ -79,6 +85,10 @@ def open_context(
         resources.callback(ledger.close)
         keys = KeyStore(database)
         resources.callback(keys.close)
+        users = UserStore(database)
+        resources.callback(users.close)
+        sessions = SessionStore(database)
+        resources.callback(sessions.shutdown)
         read_side = open_read_side(database, ledger, policies=policies)
         resources.callback(read_side.close)
         quarantine = Quarantine(database)
@@ -98,6 +108,8 @@ def open_context(
             database=database,
             ledger=ledger,
             keys=keys,
+            users=users,
+            sessions=sessions,
             read_side=read_side,
             quarantine=quarantine,
             dispatcher=dispatcher,

@@ -36,6 +36,8 @@ async def read_form(request: Request) -> Form:
         body.extend(chunk)
         if len(body) > MAX_FORM_BYTES:
             raise PageError(413, N_("This form is too large."))
+    if not body:
+        return {}
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         raise PageError(415, N_("This page takes only its own forms."))

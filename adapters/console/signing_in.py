@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 
+import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -55,6 +56,9 @@ def viewer_of(context: ApiContext, request: Request, now: datetime | None = None
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise NotSignedIn(target)
+    # As for API keys: the access log line names the tenant, and so does every other line.
+    request.state.tenant = session.tenant
+    structlog.contextvars.bind_contextvars(tenant=session.tenant, user_id=session.user_id)
     return Viewer(
         tenant=session.tenant,
         user_id=session.user_id,
