@@ -38,9 +38,9 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg import sql
 
 from adapters.access.keys import KeyStore
+from adapters.access.roles import Role
 from adapters.access.sessions import SessionStore
 from adapters.access.users import UserStore
-from adapters.access.roles import Role
 from adapters.console.signing_in import SESSION_COOKIE
 from adapters.errors import first_line
 from adapters.settings import child_environment, variable

@@ -11,6 +11,8 @@ from uuid import UUID
 import click
 import orjson
 
+from adapters.access.roles import Role
+from adapters.access.users import UserStore
 from adapters.cli.presenters import format_list, format_message, format_outcomes
 from adapters.cli.sample_traffic import PlannedSend, arrival_order, observations_of
 from adapters.storage.database import open_ledger, parse_database_url
@@ -159,12 +161,34 @@ def demo_day() -> list[PlannedSend]:
     return planned
 
 
+DEMO_PEOPLE = (
+    ("acme-travel", "clerk@acme-travel.example", Role.ADMIN, "Camille Clerk"),
+    ("northwind-legal", "office@northwind-legal.example", Role.VIEWER, "Noor Office"),
+)
+"""Who can sign in to the console on the demo data: organisation, e-mail, role, name."""
+DEMO_PASSWORD = "lisbon-porto-2026"
+"""Their password: the demo's data is made up and served on loopback only."""
+
+
 @click.command()
 @click.option("--seed", default=7, show_default=True, help="Seed of the arrival disorder.")
-def demo(seed: int) -> None:
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write demo.sqlite (a new folder; by default a temporary one).",
+)
+@click.option(
+    "--console-url",
+    help="Where the console will be served: printed with the sign-in for the demo data.",
+)
+def demo(seed: int, folder: Path | None, console_url: str | None) -> None:
     """Play a realistic day into a fresh SQLite ledger and show what users would see."""
     rng = random.Random(seed)
-    folder = Path(tempfile.mkdtemp(prefix="mailledger-demo-"))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="mailledger-demo-"))
+    elif (folder / "demo.sqlite").exists():
+        raise click.ClickException(f"{folder / 'demo.sqlite'} exists: give a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
     database = parse_database_url(f"sqlite:///{folder / 'demo.sqlite'}")
     planned = demo_day()
     now = utc_now()
@@ -222,6 +246,16 @@ def demo(seed: int) -> None:
         f"  mailledger --database {database.url} history {alert_id}\n"
         f"  mailledger --database {database.url} suppressions --tenant acme-travel"
     )
+    with UserStore(database) as users:
+        for tenant, email, role, name in DEMO_PEOPLE:
+            users.create(tenant, email, role, DEMO_PASSWORD, name=name)
+    if console_url:
+        tenant, email, role, _ = DEMO_PEOPLE[0]
+        click.echo(
+            f"\nThe web console: {console_url}\n"
+            f"  Sign in with organisation {tenant}, e-mail {email}, password {DEMO_PASSWORD}\n"
+            f"  ({DEMO_PEOPLE[1][1]} of {DEMO_PEOPLE[1][0]}, same password, sees only its own.)"
+        )
 
 
 def _signals(side: ReadSide) -> list[Signal]:

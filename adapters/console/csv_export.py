@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -75,7 +75,7 @@ def csv_lines(
             )
 
 
-def _line(cells: list[object]) -> bytes:
+def _line(cells: Sequence[object]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow([safe_cell(cell) for cell in cells])
     return out.getvalue().encode("utf-8")

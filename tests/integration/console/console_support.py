@@ -45,7 +45,8 @@ def sign_in(client: TestClient, tenant: str, email: str, password: str = PASSWOR
         },
         follow_redirects=False,
     )
-    return answer.status_code
+    status: int = answer.status_code
+    return status
 
 
 @dataclass
@@ -55,9 +56,7 @@ class Console:
     context: ApiContext
 
     @contextmanager
-    def person(
-        self, tenant: str, role: Role, email: str | None = None
-    ) -> Iterator[TestClient]:
+    def person(self, tenant: str, role: Role, email: str | None = None) -> Iterator[TestClient]:
         """A browser of a new account of ``role`` at ``tenant``, signed in."""
         address = email or f"{role.value}@{tenant}.example"
         self.context.users.create(tenant, address, role, PASSWORD)
