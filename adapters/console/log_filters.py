@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.console.i18n import N_
 from domain.kinds import EventKind, Outcome
 from projections.queries import MessageQuery
 from projections.query_limits import MAX_FILTER_TEXT
@@ -86,7 +87,7 @@ def read_filters(params: dict[str, str]) -> ReadFilters:
         if len(value) > MAX_FILTER_TEXT:
             problems.append(
                 (
-                    "A filter is longer than {limit} characters; it was left out.",
+                    N_("A filter is longer than {limit} characters; it was left out."),
                     {"limit": str(MAX_FILTER_TEXT)},
                 )
             )
@@ -95,17 +96,22 @@ def read_filters(params: dict[str, str]) -> ReadFilters:
     if kept.get("show") not in (None, "failed", "all"):
         kept.pop("show")
     if kept.get("status") and kept["status"] not in set(EventKind):
-        problems.append(("There is no status {value}; it was left out.", {"value": kept["status"]}))
+        problems.append(
+            (N_("There is no status {value}; it was left out."), {"value": kept["status"]})
+        )
         kept.pop("status")
     if kept.get("outcome") and kept["outcome"] not in set(Outcome):
         problems.append(
-            ("There is no result {value}; it was left out.", {"value": kept["outcome"]})
+            (N_("There is no result {value}; it was left out."), {"value": kept["outcome"]})
         )
         kept.pop("outcome")
     for name in ("sent_from", "sent_until"):
         if kept.get(name) and _day(kept[name]) is None:
             problems.append(
-                ("{value} is not a date (year-month-day); it was left out.", {"value": kept[name]})
+                (
+                    N_("{value} is not a date (year-month-day); it was left out."),
+                    {"value": kept[name]},
+                )
             )
             kept.pop(name)
     return ReadFilters(LogFilters(**kept), tuple(problems))

@@ -20,11 +20,11 @@ from adapters.console.rendering import url
 router = APIRouter()
 
 DONE = {
-    "created": "The account was created. Give the person their password by a safe way.",
-    "disabled": "The account was disabled; its sessions have ended.",
-    "enabled": "The account was enabled.",
-    "granted": "The role was changed.",
-    "password": "The password was changed; the person's sessions have ended.",
+    "created": N_("The account was created. Give the person their password by a safe way."),
+    "disabled": N_("The account was disabled; its sessions have ended."),
+    "enabled": N_("The account was enabled."),
+    "granted": N_("The role was changed."),
+    "password": N_("The password was changed; the person's sessions have ended."),
 }
 """What the page says after each change (msgids, by the ``done`` query value)."""
 
