@@ -12,7 +12,14 @@ import click
 import orjson
 
 from adapters.cli.presenters import format_list, format_message, format_outcomes
-from adapters.cli.sample_traffic import PlannedSend, arrival_order, observations_of
+from adapters.cli.sample_traffic import (
+    PlannedSend,
+    arrival_order,
+    observations_of,
+    sample_content,
+)
+from adapters.intake.recording import Batch, record_batch
+from adapters.storage.contents import ContentStore
 from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
 from domain.values import Recipient, RecipientType, Send, utc_now
@@ -154,6 +161,7 @@ def demo_day() -> list[PlannedSend]:
             category=category,
             subject=subject,
             sender=sender,
+            content=sample_content(category, subject, dossier, sender),
         )
         planned.append(PlannedSend(send, tuple(scenario for _, scenario in recipients)))
     return planned
@@ -178,14 +186,18 @@ def demo(seed: int) -> None:
         subject="Invoice INV-2026-1003",
         sender="billing@acme-travel.example",
         error="provider refused the send: recipient domain has no MX record",
+        content=sample_content(
+            "invoice", "Invoice INV-2026-1003", "BK-2026-0611", "billing@acme-travel.example"
+        ),
     )
     events = [o for p in planned for o in observations_of(p, until=now)]
     arriving = arrival_order(events, rng, duplicate_share=0.2)
-    with open_ledger(database) as ledger:
+    with open_ledger(database) as ledger, ContentStore(database) as contents:
         # Some webhooks beat the platform's registration: the first batch lands before it.
         early, late = arriving[: len(arriving) // 3], arriving[len(arriving) // 3 :]
         recorded = ledger.record(early)
-        ledger.register([p.send for p in planned] + [refused])
+        # The copies of the e-mails are kept before the registrations that reference them.
+        record_batch(ledger, Batch(sends=[p.send for p in planned] + [refused]), contents=contents)
         for start in range(0, len(late), 7):
             recorded += ledger.record(late[start : start + 7])
         duplicates = sum(r.duplicate for r in recorded)
