@@ -163,16 +163,15 @@ class Send:
     """The copy of the e-mail as sent, when intake received it (never read back from the log:
     the log keeps only ``content_ref``)."""
     content_ref: ContentRef | None = None
-    """What the Registered event keeps of the copy; derived from ``content`` when given."""
+    """What the Registered event keeps of the copy: always ``content``'s own when it is given."""
     checked: InitVar[bool] = True
     """False only for a registration read back from the log, kept as it was recorded."""
 
     def __post_init__(self, checked: bool) -> None:
         if self.content is not None:
-            ref = self.content.ref
-            if self.content_ref is not None and self.content_ref != ref:
-                raise InvalidObservationError("content", "does not match its content_ref")
-            object.__setattr__(self, "content_ref", ref)
+            # Always the copy's own: a send copied with another copy (dataclasses.replace)
+            # never keeps the reference of the one it replaced.
+            object.__setattr__(self, "content_ref", self.content.ref)
         if checked:
             self._check_texts()
             # The tenant is part of the message's id; a registration read back from the log

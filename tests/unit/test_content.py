@@ -199,3 +199,11 @@ def test_a_template_of_2000_characters_is_taken_trimmed() -> None:
     template = "https://crm.example/" + "a" * (2000 - len("https://crm.example/"))
 
     assert check_template(f"  {template} ") == template
+
+
+def test_a_send_copied_with_another_copy_takes_that_copys_reference() -> None:
+    send = replace(a_send(), content=INVOICE)
+    other = replace(INVOICE, text="Other.")
+
+    assert replace(send, content=other).content_ref == other.ref
+    assert replace(send, subject="Invoice 2").content_ref == INVOICE.ref
