@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+import zlib
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -151,7 +152,10 @@ def demo_day() -> list[PlannedSend]:
         send = Send(
             tenant=tenant,
             external_ref=f"{category}-{dossier}-{n}",
-            recipients=tuple(Recipient(address, RecipientType.TO) for address, _ in recipients),
+            recipients=tuple(
+                Recipient(address, RecipientType.TO, contact_ref=_contact_ref(address))
+                for address, _ in recipients
+            ),
             sent_at=now - timedelta(hours=hours),
             provider=provider,
             provider_message_id=f"<{n:04d}.{provider}.demo@mail.example>"
@@ -165,6 +169,13 @@ def demo_day() -> list[PlannedSend]:
         )
         planned.append(PlannedSend(send, tuple(scenario for _, scenario in recipients)))
     return planned
+
+
+def _contact_ref(address: str) -> str | None:
+    """The platform's contact id of a customer (its own mailboxes are no contacts)."""
+    if address.split("@", 1)[1].startswith(("acme-travel", "northwind-legal")):
+        return None
+    return f"C-{zlib.crc32(address.encode()) % 9000 + 1000}"
 
 
 @click.command()

@@ -110,3 +110,5 @@ def test_every_demo_send_has_a_copy_with_an_html_body() -> None:
         copy is not None and copy.attachments and copy.attachments[0].name.endswith(".pdf")
         for copy in copies
     )
+    refs = [r["contact_ref"] for m in shown if m is not None for r in m["recipients"]]
+    assert any(refs) and None in refs  # customers have contacts, the sender's own boxes not
