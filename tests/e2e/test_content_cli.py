@@ -48,6 +48,24 @@ def test_register_keeps_the_copy_and_show_says_there_is_one(database_url: str) -
     assert copy is not None and copy.to_json() == CONTENT
 
 
+def test_show_fills_in_the_tenants_contact_link(database_url: str) -> None:
+    [line] = ok(database_url, "register", stdin=jsonl(_send())).splitlines()
+    message_id = json.loads(line)["id"]
+    ok(
+        database_url,
+        "contact-link",
+        "set",
+        "--tenant",
+        "acme",
+        "https://crm.example/c/{contact_ref}",
+    )
+
+    shown = json.loads(ok(database_url, "show", message_id, "--json"))
+
+    assert shown["content"] is None
+    assert shown["recipients"][0]["contact_url"] == "https://crm.example/c/C-7"
+
+
 def test_a_copy_past_the_limit_is_one_line_and_a_non_zero_exit(database_url: str) -> None:
     too_large = {"text": "x" * (513 * 1024)}
 
