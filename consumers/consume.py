@@ -25,6 +25,7 @@ from adapters.kafka.settings import DEFAULT_GROUP_ID, KafkaSettings
 from adapters.kafka.topics import ensure_topics
 from adapters.kafka.undecodable import fix_for, locate_undecodable
 from adapters.settings import variable
+from adapters.storage.contents import ContentStore
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
@@ -200,6 +201,8 @@ def _consume(
             resources.callback(read_side.close)
         quarantine = patience.call("open the quarantine", lambda: Quarantine(database))
         resources.callback(quarantine.close)
+        contents = patience.call("open the content store", lambda: ContentStore(database))
+        resources.callback(contents.close)
         dead_letters = Publisher(kafka, client_id="mailledger-dead-letters")
         resources.callback(dead_letters.close)
         source = _kafka_consumer(kafka, settings)
@@ -213,6 +216,7 @@ def _consume(
             views=read_side,
             verifiers=verifiers,
             quarantine=quarantine,
+            contents=contents,
         )
         source.subscribe(list(kafka.input_topics), listener=_Rebalance(loop))
         log.info(

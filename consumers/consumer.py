@@ -28,7 +28,7 @@ from kafka.structs import OffsetAndMetadata
 
 from adapters.errors import first_line
 from adapters.intake.from_kafka import Poison, Verifiers, decode_events, decode_sends, position
-from adapters.intake.recording import Batch, Views, record_batch
+from adapters.intake.recording import Batch, ContentSink, Views, record_batch
 from adapters.kafka.dead_letters import DeadLetter
 from adapters.kafka.publisher import PublishError
 from adapters.kafka.records import Record
@@ -135,6 +135,7 @@ class ConsumerLoop:
         views: Views | None = None,
         verifiers: Verifiers | None = None,
         quarantine: QuarantineSink,
+        contents: ContentSink | None = None,
     ) -> None:
         self.source = source
         self.ledger = ledger
@@ -145,6 +146,8 @@ class ConsumerLoop:
         self.views = views
         self.verifiers = verifiers
         self.quarantine = quarantine
+        self.contents = contents
+        """Where the copies a registration line carries are kept, before its events."""
         self.totals = Totals()
         self._views_behind = False
         self._idle_since = time.monotonic()
@@ -256,7 +259,10 @@ class ConsumerLoop:
     def _record(self, name: str, batch: Batch, tracking: Tracking) -> list[Recorded]:
         doing = f"register {name}" if batch.sends else f"record {name}"
         return self.patience.call(
-            doing, lambda: record_batch(self.ledger, batch, tracking=tracking, reject_each=True)
+            doing,
+            lambda: record_batch(
+                self.ledger, batch, tracking=tracking, reject_each=True, contents=self.contents
+            ),
         )
 
     def _count(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from adapters.cli.addresses import addresses, policy, suppressions
+from adapters.cli.contact_links import contact_link
 from adapters.cli.demo import demo
 from adapters.cli.kafka import dead_letters, publish
 from adapters.cli.keys import keys
@@ -74,6 +75,7 @@ main.add_command(signals)
 main.add_command(addresses)
 main.add_command(suppressions)
 main.add_command(policy)
+main.add_command(contact_link)
 projections.add_command(run_projections)
 main.add_command(projections)
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.content import ContentRef
 from domain.errors import RegistrationConflictError, TenantMismatchError
 from domain.identity import aggregate_id
 from domain.kinds import EventKind
@@ -66,9 +67,10 @@ class Message(Aggregate):
         """The platform said what it sent, to whom, about which dossier."""
 
         personal_data: ClassVar[tuple[str, ...]] = ("recipients", "subject", "sender")
-        class_version = 2
-        """Version 2 added ``template``; events stored before it are upcast (eventsourcing
-        reads ``class_version`` and calls ``upcast_v1_v2`` on their stored state)."""
+        class_version = 3
+        """Version 2 added ``template``, version 3 ``content``; events stored before are
+        upcast (eventsourcing reads ``class_version`` and calls ``upcast_v1_v2``, then
+        ``upcast_v2_v3``, on their stored state)."""
 
         tenant: str
         external_ref: str
@@ -77,17 +79,25 @@ class Message(Aggregate):
         subject: str
         sender: str
         recipients: list[dict[str, str]]
+        """Each {"address", "type"}, and "contact_ref" only when the platform gave one."""
         provider: str | None
         provider_message_id: str | None
         sent_at: datetime
         tags: list[str]
         error: str | None
         template: str | None
+        content: dict[str, Any] | None
+        """The copy's ContentRef as JSON (never the copy itself); None: no copy was sent."""
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """A registration stored before templates existed was from no template."""
             state["template"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """A registration stored before copies were kept came with none."""
+            state["content"] = None
 
         def apply(self, aggregate: Message) -> None:
             aggregate.registration_payload = registration_payload_of(self)
@@ -179,8 +189,10 @@ class Message(Aggregate):
         self._check_tenant(send.tenant)
         payload = payload_of_send(send)
         if self.registration_payload is not None:
-            # A payload restored from a snapshot taken before templates existed has none:
-            # .get() reads it as None, the same as a registration from no template.
+            # A payload restored from a snapshot taken before templates (or copies) existed
+            # has none: .get() reads it as None, the same as a registration without one.
+            # The copy is compared by its hash, so the same copy again is a duplicate and
+            # another copy (or one where there was none) a conflict naming "content".
             differing = sorted(
                 key for key, value in payload.items() if self.registration_payload.get(key) != value
             )
@@ -287,14 +299,24 @@ def payload_of_send(send: Send) -> dict[str, Any]:
         "category": send.category,
         "subject": send.subject,
         "sender": send.sender,
-        "recipients": [{"address": r.address, "type": r.type.value} for r in send.recipients],
+        "recipients": [recipient_payload(r) for r in send.recipients],
         "provider": send.provider,
         "provider_message_id": send.provider_message_id,
         "sent_at": send.sent_at,
         "tags": list(send.tags),
         "error": send.error,
         "template": send.template,
+        "content": send.content_ref.to_json() if send.content_ref is not None else None,
     }
+
+
+def recipient_payload(recipient: Recipient) -> dict[str, str]:
+    """A recipient as the Registered event keeps it: ``contact_ref`` only when given, so a
+    registration without one stores what it did before contact links existed."""
+    payload = {"address": recipient.address, "type": recipient.type.value}
+    if recipient.contact_ref is not None:
+        payload["contact_ref"] = recipient.contact_ref
+    return payload
 
 
 def registration_payload_of(event: Message.Registered) -> dict[str, Any]:
@@ -308,7 +330,8 @@ def send_of_payload(payload: dict[str, Any]) -> Send:
         tenant=payload["tenant"],
         external_ref=payload["external_ref"],
         recipients=tuple(
-            Recipient(r["address"], RecipientType(r["type"])) for r in payload["recipients"]
+            Recipient(r["address"], RecipientType(r["type"]), r.get("contact_ref"))
+            for r in payload["recipients"]
         ),
         sent_at=payload["sent_at"],
         provider=payload["provider"],
@@ -321,6 +344,7 @@ def send_of_payload(payload: dict[str, Any]) -> Send:
         error=payload["error"],
         # A snapshot taken before templates existed holds a payload without one.
         template=payload.get("template"),
+        content_ref=ContentRef.from_json(content) if (content := payload.get("content")) else None,
         # Checked when it came in, or recorded before text was checked: kept as it is.
         checked=False,
     )

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.canonical_json import UnencodableError, encode
+from domain.content import ContentRef, MessageContent
 from domain.errors import InvalidObservationError
 from domain.identity import (
     NORMALISED_CACHE_SIZE,
@@ -120,6 +121,8 @@ class Recipient:
 
     address: str
     type: RecipientType = RecipientType.TO
+    contact_ref: str | None = None
+    """The platform's id of the recipient's contact record, when it gave one."""
 
 
 _SEND_TEXTS = (
@@ -156,10 +159,19 @@ class Send:
     error: str | None = None
     template: str | None = None
     """The name or id of the template the platform rendered the e-mail from; None: none."""
+    content: MessageContent | None = None
+    """The copy of the e-mail as sent, when intake received it (never read back from the log:
+    the log keeps only ``content_ref``)."""
+    content_ref: ContentRef | None = None
+    """What the Registered event keeps of the copy: always ``content``'s own when it is given."""
     checked: InitVar[bool] = True
     """False only for a registration read back from the log, kept as it was recorded."""
 
     def __post_init__(self, checked: bool) -> None:
+        if self.content is not None:
+            # Always the copy's own: a send copied with another copy (dataclasses.replace)
+            # never keeps the reference of the one it replaced.
+            object.__setattr__(self, "content_ref", self.content.ref)
         if checked:
             self._check_texts()
             # The tenant is part of the message's id; a registration read back from the log
@@ -190,6 +202,8 @@ class Send:
             check_text(name, getattr(self, name))
         for index, tag in enumerate(self.tags):
             check_text(f"tags.{index}", tag)
+        for index, recipient in enumerate(self.recipients):
+            check_text(f"recipients.{index}.contact_ref", recipient.contact_ref)
 
     @property
     def refused(self) -> bool:

@@ -132,6 +132,11 @@ class Registration:
     """No provider accepted the send (it has no provider message id): every recipient failed."""
     template: str | None = None
     """Last, with a default: a fold stored before templates existed has none."""
+    content: dict[str, Any] | None = None
+    """The copy's reference (domain/content.py ContentRef as JSON); None: no copy, or a fold
+    stored before copies were kept."""
+    contact_refs: dict[str, str] = field(default_factory=dict)
+    """Per address, the contact_ref the registration gave (none: not there)."""
 
 
 @dataclass
@@ -172,6 +177,10 @@ class MessageFold:
             addresses=addresses,
             refused=payload["provider_message_id"] is None,
             template=payload["template"],
+            content=payload.get("content"),
+            contact_refs={
+                r["address"]: r["contact_ref"] for r in payload["recipients"] if "contact_ref" in r
+            },
         )
         for recipient in payload["recipients"]:
             self.recipients.setdefault(recipient["address"], RecipientFold()).type = recipient[

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import orjson
 
+from domain.contact_links import contact_url
 from domain.kinds import EventKind, Outcome
 from projections.daily_counts import COUNTS, GROUPINGS
 from projections.fold import from_micros, micros
@@ -198,10 +199,13 @@ class ReadModels:
         next_cursor = encode_cursor([rows[-1]["sent_us"], rows[-1]["message_id"]]) if more else None
         return Page([list_item(row) for row in rows], next_cursor)
 
-    def message(self, message_id: UUID, tenant: str | None) -> dict[str, Any] | None:
+    def message(
+        self, message_id: UUID, tenant: str | None, *, contact_template: str | None = None
+    ) -> dict[str, Any] | None:
         """The ``show`` shape of a message, or None when the tenant's views do not hold it.
 
-        With tenant None, any tenant's message and unregistered ones too.
+        With tenant None, any tenant's message and unregistered ones too. Each recipient's
+        ``contact_url`` is ``contact_template`` filled in (domain/contact_links.py).
         """
         with self._sent_mail.reading() as tx:
             found = tx.fetchall(
@@ -218,7 +222,7 @@ class ReadModels:
                 "ORDER BY position, address",
                 [str(message_id)],
             )
-        return detail(found[0], recipients)
+        return detail(found[0], recipients, contact_template=contact_template)
 
     def recipient_statuses(self, message_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Each listed message's recipients with their status, in the order registered: what a
@@ -429,9 +433,16 @@ def list_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def detail(message: dict[str, Any], recipients: list[dict[str, Any]]) -> dict[str, Any]:
+def detail(
+    message: dict[str, Any],
+    recipients: list[dict[str, Any]],
+    *,
+    contact_template: str | None = None,
+) -> dict[str, Any]:
     """The ``show`` shape (adapters' message_json) from a list row and its recipients' rows."""
     registration = orjson.loads(message["fold"])["registration"]
+    # A fold stored before copies and contact links existed has neither.
+    contact_refs: dict[str, str] = registration.get("contact_refs", {}) if registration else {}
     return {
         "id": message["message_id"],
         "provider": None if message["refused"] else message["provider"],
@@ -451,10 +462,17 @@ def detail(message: dict[str, Any], recipients: list[dict[str, Any]]) -> dict[st
         "outcome": message["outcome"],
         "last_status": message["last_status"],
         "version": message["version"],
+        "content": registration.get("content") if registration else None,
         "recipients": [
             {
                 "address": row["address"],
                 "type": row["type"],
+                "contact_ref": contact_refs.get(row["address"]),
+                "contact_url": contact_url(
+                    contact_template,
+                    contact_ref=contact_refs.get(row["address"]),
+                    address=row["address"],
+                ),
                 "status": row["status"],
                 "delivered": bool(row["delivered"]),
                 "failed": bool(row["failed"]),

@@ -42,7 +42,9 @@ class Permission(StrEnum):
     MANAGE_POLICIES = "manage_policies"
     """Lifting suppressions; the tenant's suppression rules."""
     READ_CONTENT = "read_content"
-    """The copy of an e-mail as sent (its text, HTML and attachments' names): personal data."""
+    """The copy of a message as sent: its text, HTML and attachments' names (personal data)."""
+    MANAGE_SETTINGS = "manage_settings"
+    """The tenant's settings: its contact URL template."""
     MANAGE_USERS = "manage_users"
     """The tenant's console accounts: created, disabled, granted a role."""
 
@@ -52,13 +54,13 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(
         {
             Permission.READ_MESSAGES,
-            Permission.READ_CONTENT,
             Permission.READ_ADDRESSES,
             Permission.CHECK_ADDRESSES,
+            Permission.READ_CONTENT,
         }
     ),
-    # An audit reads what was stored and when, and what was sent; it needs none of the
-    # day-to-day lists.
+    # An audit reads what was stored and when (the copy of what was sent among it); it needs
+    # none of the day-to-day lists.
     Role.AUDITOR: frozenset({Permission.READ_HISTORY, Permission.READ_CONTENT}),
     # The webhook endpoints hold this key in provider settings, where it is most likely to leak;
     # it can add events but read nothing back.

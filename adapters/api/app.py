@@ -19,6 +19,7 @@ from adapters.api.query_parameters import refuse_unknown_query_parameters
 from adapters.api.request_ids import RequestIds
 from adapters.api.routes import (
     addresses,
+    contents,
     dossiers,
     history,
     keys,
@@ -26,6 +27,7 @@ from adapters.api.routes import (
     policy,
     quarantine,
     registrations,
+    settings,
     stats,
     subscriptions,
     suppressions,
@@ -104,6 +106,8 @@ def create_app(context: ApiContext, *, follow: bool = True) -> FastAPI:
         addresses,
         suppressions,
         policy,
+        contents,
+        settings,
     )
     for module in routes:
         app.include_router(module.router, dependencies=strict_query)

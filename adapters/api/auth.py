@@ -150,3 +150,7 @@ PreferenceSetter = Annotated[ApiKey, Depends(requires(Permission.SET_PREFERENCES
 """The caller's key, allowed to record recipients' preferences."""
 PolicyManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_POLICIES))]
 """The caller's key, allowed to lift suppressions and set the tenant's rules."""
+ContentReader = Annotated[ApiKey, Depends(requires(Permission.READ_CONTENT))]
+"""The caller's key, allowed the copies of its tenant's sent e-mails."""
+SettingsManager = Annotated[ApiKey, Depends(requires(Permission.MANAGE_SETTINGS))]
+"""The caller's key, allowed its tenant's settings (the contact URL template)."""

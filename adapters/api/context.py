@@ -19,6 +19,8 @@ from adapters.kafka.settings import KafkaSettings
 from adapters.signals.delivery import DEFAULT_TIMEOUT, Dispatcher
 from adapters.signals.stores import SignalStores
 from adapters.signals.urls import UrlPolicy
+from adapters.storage.contact_links import ContactLinks
+from adapters.storage.contents import ContentStore
 from adapters.storage.database import Database, open_ledger
 from adapters.storage.quarantine import Quarantine
 from adapters.storage.read_side import ReadSide, open_read_side
@@ -45,6 +47,10 @@ class ApiContext:
     """Provider events that could not be read, kept for an admin to see and replay."""
     dispatcher: Dispatcher
     """The webhook subscriptions to signals, their log, and re-sends by hand."""
+    contents: ContentStore
+    """The copies of sent e-mails, each tenant's own (written before the events)."""
+    contact_links: ContactLinks
+    """Each tenant's contact URL template."""
     verification: Mapping[str, str]
     """The webhook verifiers' settings, by variable name (see ``Settings.verification``)."""
     verifiers: dict[str, Verifier]
@@ -96,6 +102,10 @@ def open_context(
         signals = SignalStores(database)
         resources.callback(signals.close)
         dispatcher = Dispatcher(signals, url_policy or UrlPolicy(), timeout=delivery_timeout)
+        contents = ContentStore(database)
+        resources.callback(contents.close)
+        contact_links = ContactLinks(database)
+        resources.callback(contact_links.close)
         if "mailgun" in verifiers:
             seen = SeenTokens(database)
             resources.callback(seen.close)
@@ -113,6 +123,8 @@ def open_context(
             read_side=read_side,
             quarantine=quarantine,
             dispatcher=dispatcher,
+            contents=contents,
+            contact_links=contact_links,
             verification=verification,
             verifiers=verifiers,
             kafka=kafka,

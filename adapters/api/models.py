@@ -95,11 +95,57 @@ class RecipientDetail(BaseModel):
 
     address: str
     type: str
+    contact_ref: str | None = Field(
+        default=None, description="The platform's id of the contact record, when registered."
+    )
+    contact_url: str | None = Field(
+        default=None,
+        description="The tenant's contact link filled in (GET /v1/settings/contact-link); "
+        "null without a template, or when it needs a contact_ref the recipient has not.",
+    )
     status: str
     delivered: bool
     failed: bool
     times: dict[str, KindTimes]
     events: list[Fact]
+
+
+class ContentSummary(BaseModel):
+    """What is kept of the e-mail as sent; the copy itself: GET /v1/messages/{ref}/content."""
+
+    sha256: str
+    size: int = Field(description="UTF-8 bytes of the text and the HTML body together.")
+    has_text: bool
+    has_html: bool
+    attachments: int
+
+
+class AttachmentOut(BaseModel):
+    """An attachment the e-mail named: never its bytes."""
+
+    name: str
+    size: int
+    content_type: str | None
+
+
+class MessageContentOut(BaseModel):
+    """The copy of the e-mail as sent."""
+
+    message_id: str
+    subject: str | None
+    text: str | None
+    html: str | None
+    attachments: list[AttachmentOut]
+    sha256: str
+    size: int
+
+
+class ContactLinkOut(BaseModel):
+    """The tenant's contact URL template; null: none set."""
+
+    template: str | None
+    updated_at: str | None
+    updated_by: str | None
 
 
 class MessageDetail(_Open):
@@ -122,6 +168,9 @@ class MessageDetail(_Open):
     outcome: str
     last_status: str
     version: int
+    content: ContentSummary | None = Field(
+        default=None, description="null: no copy of the e-mail was registered."
+    )
     recipients: list[RecipientDetail]
 
 

@@ -46,6 +46,7 @@ def _store(context: ApiContext, batch: Batch) -> list[Recorded]:
         views=context.read_side,
         reject_each=True,
         lock=context.write_lock,
+        contents=context.contents,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+import zlib
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -14,7 +15,14 @@ import orjson
 from adapters.access.roles import Role
 from adapters.access.users import UserStore
 from adapters.cli.presenters import format_list, format_message, format_outcomes
-from adapters.cli.sample_traffic import PlannedSend, arrival_order, observations_of
+from adapters.cli.sample_traffic import (
+    PlannedSend,
+    arrival_order,
+    observations_of,
+    sample_content,
+)
+from adapters.intake.recording import Batch, record_batch
+from adapters.storage.contents import ContentStore
 from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
 from domain.values import Recipient, RecipientType, Send, utc_now
@@ -146,7 +154,10 @@ def demo_day() -> list[PlannedSend]:
         send = Send(
             tenant=tenant,
             external_ref=f"{category}-{dossier}-{n}",
-            recipients=tuple(Recipient(address, RecipientType.TO) for address, _ in recipients),
+            recipients=tuple(
+                Recipient(address, RecipientType.TO, contact_ref=_contact_ref(address))
+                for address, _ in recipients
+            ),
             sent_at=now - timedelta(hours=hours),
             provider=provider,
             provider_message_id=f"<{n:04d}.{provider}.demo@mail.example>"
@@ -156,9 +167,17 @@ def demo_day() -> list[PlannedSend]:
             category=category,
             subject=subject,
             sender=sender,
+            content=sample_content(category, subject, dossier, sender),
         )
         planned.append(PlannedSend(send, tuple(scenario for _, scenario in recipients)))
     return planned
+
+
+def _contact_ref(address: str) -> str | None:
+    """The platform's contact id of a customer (its own mailboxes are no contacts)."""
+    if address.split("@", 1)[1].startswith(("acme-travel", "northwind-legal")):
+        return None
+    return f"C-{zlib.crc32(address.encode()) % 9000 + 1000}"
 
 
 DEMO_PEOPLE = (
@@ -202,14 +221,18 @@ def demo(seed: int, folder: Path | None, console_url: str | None) -> None:
         subject="Invoice INV-2026-1003",
         sender="billing@acme-travel.example",
         error="provider refused the send: recipient domain has no MX record",
+        content=sample_content(
+            "invoice", "Invoice INV-2026-1003", "BK-2026-0611", "billing@acme-travel.example"
+        ),
     )
     events = [o for p in planned for o in observations_of(p, until=now)]
     arriving = arrival_order(events, rng, duplicate_share=0.2)
-    with open_ledger(database) as ledger:
+    with open_ledger(database) as ledger, ContentStore(database) as contents:
         # Some webhooks beat the platform's registration: the first batch lands before it.
         early, late = arriving[: len(arriving) // 3], arriving[len(arriving) // 3 :]
         recorded = ledger.record(early)
-        ledger.register([p.send for p in planned] + [refused])
+        # The copies of the e-mails are kept before the registrations that reference them.
+        record_batch(ledger, Batch(sends=[p.send for p in planned] + [refused]), contents=contents)
         for start in range(0, len(late), 7):
             recorded += ledger.record(late[start : start + 7])
         duplicates = sum(r.duplicate for r in recorded)

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
+from domain.contact_links import contact_url
 from domain.kinds import MACHINE_OPEN
 from domain.state import MessageState, RecipientState
 
@@ -39,11 +40,19 @@ def dumps(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, separators=(",", ":"))
 
 
-def recipient_json(recipient: RecipientState) -> dict[str, Any]:
+def recipient_json(
+    recipient: RecipientState,
+    contact_ref: str | None = None,
+    contact_template: str | None = None,
+) -> dict[str, Any]:
     """One recipient with its timeline, ordered by occurred_at."""
     return {
         "address": recipient.address,
         "type": recipient.type.value,
+        "contact_ref": contact_ref,
+        "contact_url": contact_url(
+            contact_template, contact_ref=contact_ref, address=recipient.address
+        ),
         "status": recipient.status.value,
         "delivered": recipient.delivered,
         "failed": recipient.failed,
@@ -64,9 +73,15 @@ def recipient_json(recipient: RecipientState) -> dict[str, Any]:
     }
 
 
-def message_json(state: MessageState) -> dict[str, Any]:
-    """The ``show`` shape: the message, its outcome and each recipient's timeline."""
+def message_json(state: MessageState, contact_template: str | None = None) -> dict[str, Any]:
+    """The ``show`` shape: the message, its outcome, whether a copy of it is kept, and each
+    recipient's timeline (with its contact link from ``contact_template``)."""
     send = state.registration
+    contact_refs = (
+        {r.address: r.contact_ref for r in send.recipients if r.contact_ref is not None}
+        if send
+        else {}
+    )
     shape: dict[str, Any] = jsonable(
         {
             "id": state.id,
@@ -86,7 +101,11 @@ def message_json(state: MessageState) -> dict[str, Any]:
             "outcome": state.outcome.value,
             "last_status": state.last_status.value,
             "version": state.version,
-            "recipients": [recipient_json(r) for r in state.recipients],
+            "content": send.content_ref.to_json() if send and send.content_ref else None,
+            "recipients": [
+                recipient_json(r, contact_refs.get(r.address), contact_template)
+                for r in state.recipients
+            ],
         }
     )
     return shape

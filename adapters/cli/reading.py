@@ -17,8 +17,9 @@ from adapters.cli.presenters import (
     history_json,
     message_json,
 )
-from adapters.cli.support import read_side_of, settings_of, user_errors
+from adapters.cli.support import database_of, read_side_of, settings_of, user_errors
 from adapters.cli.tenancy import resolve_message, tenant_option
+from adapters.storage.contact_links import ContactLinks
 from adapters.storage.integers import MAX_STORED_INTEGER
 from domain.errors import UnknownMessageError
 from domain.kinds import EventKind, Outcome
@@ -56,6 +57,13 @@ def show(ctx: click.Context, message: str, tenant: str | None, as_json: bool) ->
     with read_side_of(ctx) as side:
         message_id = resolve_message(side.queries, message, tenant)
         shape = side.queries.message(message_id, tenant=tenant)
+        owner = shape["tenant"] if shape is not None else None
+        if owner is not None:
+            with user_errors(), ContactLinks(database_of(ctx)) as links:
+                template = links.template_of(owner)
+            if template is not None:
+                # The message's tenant's link, whoever's default tenant the command ran as.
+                shape = side.queries.message(message_id, tenant=tenant, contact_template=template)
     if shape is None:
         with user_errors():
             raise UnknownMessageError(message_id, message)

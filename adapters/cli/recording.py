@@ -23,6 +23,7 @@ from adapters.intake.input_errors import read_all, read_json_lines
 from adapters.intake.recording import Batch, record_batch
 from adapters.intake.registrations import RegistrationIn
 from adapters.providers.registry import PROVIDER_NAMES
+from adapters.storage.contents import ContentStore
 from adapters.storage.quarantine import Quarantine
 from adapters.verification.registry import verifier_for
 from domain.values import utc_now
@@ -38,8 +39,8 @@ def register(ctx: click.Context, file: IO[bytes]) -> None:
     source = source_name(file)
     with user_errors():
         sends = read_all(read_json_lines(file, source, RegistrationIn, RegistrationIn.to_send))
-    with read_side_of(ctx) as side:
-        results = record_batch(side.ledger, Batch(sends=sends), views=side)
+    with read_side_of(ctx) as side, ContentStore(database_of(ctx)) as contents:
+        results = record_batch(side.ledger, Batch(sends=sends), views=side, contents=contents)
     for send, result in zip(sends, results, strict=True):
         click.echo(
             dumps(

@@ -6,8 +6,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
+from domain.content import Attachment, MessageContent
 from domain.kinds import EventKind
 from domain.values import Observation, Recipient, Send
 
@@ -139,3 +141,56 @@ def synthetic_sends(
         )
         planned.append(PlannedSend(send, tuple(rng.choices(names, weights, k=len(recipients)))))
     return planned
+
+
+_ATTACHMENTS: dict[str, tuple[str, int, str]] = {
+    # category: (file name pattern, size in bytes, content type)
+    "invoice": ("{ref}.pdf", 48_213, "application/pdf"),
+    "contract": ("{ref}-for-signature.pdf", 212_730, "application/pdf"),
+    "invitation": ("{ref}.ics", 1_942, "text/calendar"),
+    "confirmation": ("booking-{ref}.pdf", 96_504, "application/pdf"),
+}
+
+_BODIES: dict[str, tuple[str, str]] = {
+    # category: (opening line, what to do)
+    "invoice": (
+        "Please find attached your invoice for dossier {dossier}.",
+        "The amount is due within 30 days; you can pay online from your account.",
+    ),
+    "contract": (
+        "Your document for dossier {dossier} is ready for signature.",
+        "Please review the attached agreement and sign it before Friday.",
+    ),
+    "invitation": (
+        "You are invited to a meeting about dossier {dossier}.",
+        "The attached invitation adds it to your calendar; reply to let us know.",
+    ),
+    "reminder": (
+        "This is a friendly reminder about dossier {dossier}.",
+        "If you have already taken care of it, please disregard this message.",
+    ),
+    "confirmation": (
+        "Thank you: your booking {dossier} is confirmed.",
+        "Your confirmation is attached; keep it with you when you travel.",
+    ),
+}
+
+
+def sample_content(category: str, subject: str, dossier: str, sender: str) -> MessageContent:
+    """The e-mail a demo send carried: a text and an HTML body, and the attachment its
+    kind of e-mail has (an invoice's PDF, an invitation's calendar entry…)."""
+    opening, action = _BODIES.get(category, _BODIES["reminder"])
+    opening = opening.format(dossier=dossier)
+    signature = sender.split("@", 1)[1].split(".", 1)[0].replace("-", " ").title()
+    text = f"Hello,\n\n{opening}\n{action}\n\nKind regards,\n{signature}\n"
+    html = (
+        f"<html><body><p>Hello,</p><p>{escape(opening)}<br>{escape(action)}</p>"
+        f"<p>Kind regards,<br><strong>{escape(signature)}</strong></p>"
+        f'<p style="color:#888;font-size:12px">{escape(subject)}</p></body></html>'
+    )
+    attachments: tuple[Attachment, ...] = ()
+    if category in _ATTACHMENTS:
+        name, size, content_type = _ATTACHMENTS[category]
+        reference = subject.split()[1] if category == "invoice" else dossier
+        attachments = (Attachment(name.format(ref=reference), size, content_type),)
+    return MessageContent(text=text, html=html, attachments=attachments)

@@ -7,8 +7,12 @@ from typing import Any, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from domain.content import Attachment, MessageContent
 from domain.message import payload_of_send
 from domain.values import Recipient, RecipientType, Send, normalise_address
+
+MAX_CONTACT_REF = 200
+"""The most characters of a recipient's contact_ref."""
 
 
 class RecipientIn(BaseModel):
@@ -18,11 +22,40 @@ class RecipientIn(BaseModel):
 
     address: str
     type: Literal["to", "cc", "bcc"] = "to"
+    contact_ref: str | None = Field(default=None, min_length=1, max_length=MAX_CONTACT_REF)
+    """The platform's id of the recipient's contact record (see docs/api.md, contact links)."""
 
     @model_validator(mode="before")
     @classmethod
     def _bare_address(cls, value: Any) -> Any:
         return {"address": value} if isinstance(value, str) else value
+
+
+class AttachmentIn(BaseModel):
+    """An attachment of the copy: its name, size and type; never its bytes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    size: int = Field(ge=0)
+    content_type: str | None = None
+
+
+class ContentIn(BaseModel):
+    """The copy of the e-mail as sent (the limits are the domain's: domain/content.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str | None = None
+    html: str | None = None
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+
+    def to_content(self) -> MessageContent:
+        return MessageContent(
+            text=self.text,
+            html=self.html,
+            attachments=tuple(Attachment(a.name, a.size, a.content_type) for a in self.attachments),
+        )
 
 
 class RegistrationIn(BaseModel):
@@ -43,11 +76,16 @@ class RegistrationIn(BaseModel):
     tags: list[str] = Field(default_factory=list)
     error: str | None = None
     template: str | None = None
+    content: ContentIn | None = None
 
     def to_send(self) -> Send:
         """The domain's Send, with addresses normalised."""
         recipients = tuple(
-            Recipient(normalise_address(r.address, f"recipients.{i}"), RecipientType(r.type))
+            Recipient(
+                normalise_address(r.address, f"recipients.{i}"),
+                RecipientType(r.type),
+                r.contact_ref,
+            )
             for i, r in enumerate(self.recipients)
         )
         return Send(
@@ -64,16 +102,21 @@ class RegistrationIn(BaseModel):
             tags=tuple(self.tags),
             error=self.error,
             template=self.template,
+            content=self.content.to_content() if self.content is not None else None,
         )
 
 
 def registration_line(send: Send) -> bytes:
-    """The send as one line of this format: the fields its Registered event keeps.
+    """The send as one line of this format: the fields its Registered event keeps, and the
+    copy itself (the consumer stores it) where the event keeps only its reference.
 
-    ``template`` only when there is one: a line from no template reads the same as before
-    templates existed, so a consumer of the previous version still reads it during an upgrade.
+    ``template`` and ``content`` only when there is one: such a line reads the same as before
+    they existed, so a consumer of the previous version still reads it during an upgrade.
     """
     payload = payload_of_send(send)
     if payload["template"] is None:
         del payload["template"]
+    del payload["content"]
+    if send.content is not None:
+        payload["content"] = send.content.to_json()
     return orjson.dumps(payload, option=orjson.OPT_UTC_Z)

@@ -272,13 +272,20 @@ def test_each_role_has_exactly_its_permissions() -> None:
         "set_preferences",
         "manage_policies",
         "manage_subscriptions",
+        "read_content",
+        "manage_settings",
     }
     expected = {
         Role.ADMIN: frozenset(Permission),
         Role.VIEWER: frozenset(
-            {Permission.READ_MESSAGES, Permission.READ_ADDRESSES, Permission.CHECK_ADDRESSES}
+            {
+                Permission.READ_MESSAGES,
+                Permission.READ_ADDRESSES,
+                Permission.CHECK_ADDRESSES,
+                Permission.READ_CONTENT,
+            }
         ),
-        Role.AUDITOR: frozenset({Permission.READ_HISTORY}),
+        Role.AUDITOR: frozenset({Permission.READ_HISTORY, Permission.READ_CONTENT}),
         Role.INGEST: frozenset({Permission.INGEST}),
         Role.SENDER: frozenset(
             {Permission.INGEST, Permission.CHECK_ADDRESSES, Permission.SET_PREFERENCES}
@@ -294,3 +301,11 @@ def test_each_role_has_exactly_its_permissions() -> None:
     assert not any(
         allows(role, Permission.MANAGE_SUBSCRIPTIONS) for role in Role if role is not Role.ADMIN
     )
+    assert not any(
+        allows(role, Permission.MANAGE_SETTINGS) for role in Role if role is not Role.ADMIN
+    )
+    assert {role for role in Role if allows(role, Permission.READ_CONTENT)} == {
+        Role.ADMIN,
+        Role.VIEWER,
+        Role.AUDITOR,
+    }

@@ -25,7 +25,9 @@ def _stored_as_before_templates(ledger: Ledger, event: Any) -> StoredEvent:
         return stored
     state = ledger.mapper.transcoder.decode(stored.state)
     assert state.pop("template") is None
-    assert state.pop("class_version") == 2
+    # Nor copies: version 1 had neither field.
+    assert state.pop("content") is None
+    assert state.pop("class_version") == 3
     return replace(stored, state=ledger.mapper.transcoder.encode(state))
 
 

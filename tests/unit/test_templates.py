@@ -70,7 +70,7 @@ def test_a_registered_event_stored_before_templates_is_upcast_to_no_template() -
     Message.Registered.upcast_v1_v2(state)
 
     assert state == {"category": "invoice", "template": None}
-    assert Message.Registered.class_version == 2
+    assert Message.Registered.class_version >= 2
 
 
 def test_a_registration_line_names_its_template_and_reads_back_the_same() -> None:

@@ -118,9 +118,13 @@ def list_messages(
     summary="A message and each recipient's timeline",
 )
 def message_detail(ref: str, key: MessagesReader, context: Context) -> Response:
-    """``ref`` is the message's UUID or ``provider:provider_message_id``."""
+    """``ref`` is the message's UUID or ``provider:provider_message_id``. ``content`` says
+    whether a copy of the e-mail is kept; each recipient's ``contact_url`` is the tenant's
+    contact link filled in."""
     message_id = message_id_of(ref, key.tenant)
-    shown = context.read_side.queries.message(message_id, key.tenant)
+    shown = context.read_side.queries.message(
+        message_id, key.tenant, contact_template=context.contact_links.template_of(key.tenant)
+    )
     if shown is None:
         raise ApiError(404, f"no message {ref}", where="path.ref")
     return json_response(shown)

@@ -28,6 +28,7 @@ from adapters.api.writes import publish, store_sends
 from adapters.intake.input_errors import describe_validation_error
 from adapters.intake.registrations import RegistrationIn, registration_line
 from adapters.intake.to_kafka import registration_record
+from domain.content import ContentTooLargeError
 from domain.errors import (
     BatchRejectedError,
     InvalidObservationError,
@@ -149,6 +150,9 @@ def _send_of(item: Any, place: str, tenant: str) -> Send:
     except ValidationError as error:
         field, problem = describe_validation_error(error)
         where = f"{place}.{field}" if field else place
+    except ContentTooLargeError as error:
+        where = f"{place}.{error.field}"
+        raise ApiError(413, f"{where}: {error.problem}", where=where) from None
     except InvalidObservationError as error:
         where, problem = f"{place}.{error.field}", error.problem
     raise ApiError(422, f"{where}: {problem}", where=where)

@@ -124,3 +124,30 @@ def test_only_signature_headers_travel_with_a_body() -> None:
     }
     assert _signature_headers("sparkpost", posted) == {}
     assert _signature_headers("mailgun", posted) == {}
+
+
+def test_a_registration_with_a_copy_is_published_with_the_copy_for_the_consumer_to_keep(
+    api: Api, publisher: RecordingPublisher
+) -> None:
+    content = {"text": "Hello", "html": None, "attachments": [{"name": "a.pdf", "size": 3}]}
+    recipients = [{"address": "ana@example.com", "contact_ref": "C-1"}]
+
+    response = api.post(
+        "/v1/messages", json=registration("inv-1", content=content, recipients=recipients)
+    )
+
+    assert response.status_code == 202, response.text
+    line = json.loads(publisher.records[0].value)
+    assert line["content"] == {
+        "text": "Hello",
+        "html": None,
+        "attachments": [{"name": "a.pdf", "size": 3, "content_type": None}],
+    }
+    assert line["recipients"] == [
+        {"address": "ana@example.com", "type": "to", "contact_ref": "C-1"}
+    ]
+    assert api.context.contents.count("acme") == 0  # the consumer keeps it, not the API
+    assert api.post("/v1/messages", json=registration("inv-2")).status_code == 202
+    plain = json.loads(publisher.records[1].value)
+    assert "content" not in plain
+    assert plain["recipients"] == [{"address": "ana@example.com", "type": "to"}]

@@ -38,6 +38,10 @@ ROUTES = {
     ("get", "/v1/policy"),
     ("put", "/v1/policy"),
     ("delete", "/v1/policy"),
+    ("get", "/v1/messages/{ref}/content"),
+    ("get", "/v1/settings/contact-link"),
+    ("put", "/v1/settings/contact-link"),
+    ("delete", "/v1/settings/contact-link"),
 }
 
 
