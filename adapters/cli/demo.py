@@ -22,6 +22,7 @@ from adapters.cli.sample_traffic import (
     sample_content,
 )
 from adapters.intake.recording import Batch, record_batch
+from adapters.storage.contact_links import ContactLinks
 from adapters.storage.contents import ContentStore
 from adapters.storage.database import open_ledger, parse_database_url
 from adapters.storage.read_side import ReadSide, open_read_side
@@ -155,7 +156,7 @@ def demo_day() -> list[PlannedSend]:
             tenant=tenant,
             external_ref=f"{category}-{dossier}-{n}",
             recipients=tuple(
-                Recipient(address, RecipientType.TO, contact_ref=_contact_ref(address))
+                Recipient(address, RecipientType.TO, contact_ref=contact_ref_of(address))
                 for address, _ in recipients
             ),
             sent_at=now - timedelta(hours=hours),
@@ -173,7 +174,7 @@ def demo_day() -> list[PlannedSend]:
     return planned
 
 
-def _contact_ref(address: str) -> str | None:
+def contact_ref_of(address: str) -> str | None:
     """The platform's contact id of a customer (its own mailboxes are no contacts)."""
     if address.split("@", 1)[1].startswith(("acme-travel", "northwind-legal")):
         return None
@@ -185,6 +186,8 @@ DEMO_PEOPLE = (
     ("northwind-legal", "office@northwind-legal.example", Role.VIEWER, "Noor Office"),
 )
 """Who can sign in to the console on the demo data: organisation, e-mail, role, name."""
+DEMO_CONTACT_LINK = "https://crm.{tenant}.example/contacts/{{contact_ref}}"
+"""Where each demo organisation keeps its contact records, for the console to link to."""
 DEMO_PASSWORD = "lisbon-porto-2026"
 """Their password: the demo's data is made up and served on loopback only."""
 
@@ -269,9 +272,10 @@ def demo(seed: int, folder: Path | None, console_url: str | None) -> None:
         f"  mailledger --database {database.url} history {alert_id}\n"
         f"  mailledger --database {database.url} suppressions --tenant acme-travel"
     )
-    with UserStore(database) as users:
+    with UserStore(database) as users, ContactLinks(database) as links:
         for tenant, email, role, name in DEMO_PEOPLE:
             users.create(tenant, email, role, DEMO_PASSWORD, name=name)
+            links.set(tenant, DEMO_CONTACT_LINK.format(tenant=tenant), by="demo")
     if console_url:
         tenant, email, role, _ = DEMO_PEOPLE[0]
         click.echo(

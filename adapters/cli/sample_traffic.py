@@ -186,7 +186,10 @@ def sample_content(category: str, subject: str, dossier: str, sender: str) -> Me
     html = (
         f"<html><body><p>Hello,</p><p>{escape(opening)}<br>{escape(action)}</p>"
         f"<p>Kind regards,<br><strong>{escape(signature)}</strong></p>"
-        f'<p style="color:#888;font-size:12px">{escape(subject)}</p></body></html>'
+        f'<p style="color:#888;font-size:12px">{escape(subject)}</p>'
+        # The open-tracking pixel providers add: the console's copy must never fetch it.
+        '<img src="https://pixel.mail-tracking.example/o.gif" alt="" width="1" height="1">'
+        "</body></html>"
     )
     attachments: tuple[Attachment, ...] = ()
     if category in _ATTACHMENTS:

@@ -14,6 +14,7 @@ from adapters.console.errors import PageError
 from adapters.console.i18n import N_
 from adapters.console.log_filters import PAGE_SIZE, message_query, read_filters
 from adapters.console.pages.support import SignedIn
+from adapters.console.rendering import url
 from domain.kinds import EventKind, Outcome
 from projections.queries import InvalidCursorError, every_item
 from projections.query_limits import QueryLimitError
@@ -37,6 +38,11 @@ def sent_mail_log(console: SignedIn) -> Response:
     console.require(Permission.READ_MESSAGES)
     viewer = console.viewer
     params = dict(console.request.query_params)
+    if any(value == "" for value in params.values()):
+        # The filters form sends every field, the empty ones too: the address bar keeps
+        # only the filters set, so that the URL says what the list shows.
+        kept = {name: value for name, value in params.items() if value != ""}
+        return RedirectResponse(url("/messages", **kept), status_code=303)
     read = read_filters(params)
     cursor = params.get("cursor") or None
     query = message_query(read.filters, viewer.tenant, viewer.zone, cursor=cursor, limit=PAGE_SIZE)

@@ -38,7 +38,10 @@ def known_message(console: Console, ref: str) -> tuple[UUID, dict[str, Any]]:
         message_id = parse_message_reference(ref, console.viewer.tenant)
     except InvalidObservationError:
         raise PageError(404, N_("There is no such e-mail.")) from None
-    shown = console.context.read_side.queries.message(message_id, console.viewer.tenant)
+    tenant = console.viewer.tenant
+    shown = console.context.read_side.queries.message(
+        message_id, tenant, contact_template=console.context.contact_links.template_of(tenant)
+    )
     if shown is None:
         raise PageError(404, N_("There is no such e-mail."))
     return message_id, shown
