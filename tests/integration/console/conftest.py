@@ -1,25 +1,27 @@
 """The console in process: FastAPI's TestClient over a real database of each kind, with
 people of two tenants signed in.
 
-Sessions come from a stand-in store (``StandInSessions``) set on the context; it is the one
-place to switch to the real session store.
+Each person of ``PEOPLE`` has a real account and a session opened in the real stores; a
+request carries that session's cookie and its forms that session's CSRF token.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from contextlib import closing
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from adapters.access.roles import Role
-from adapters.access.sessions import Session
+from adapters.access.users import PERSON_ROLES, User, UserStore
 from adapters.api.app import create_app
 from adapters.api.context import ApiContext, open_context
 from adapters.console.signing_in import SESSION_COOKIE
@@ -27,6 +29,7 @@ from adapters.intake.recording import Batch, record_batch
 from adapters.signals.urls import UrlPolicy
 from adapters.storage.database import parse_database_url
 from domain.values import Observation, Send, utc_now
+from tests.integration.console_support import PASSWORD, CountingHasher
 
 TENANT = "acme"
 OTHER_TENANT = "globex"
@@ -41,31 +44,47 @@ PEOPLE: dict[str, tuple[str, Role]] = {
 """Who may sign in, by name: their tenant and role."""
 
 
-def session_of(name: str) -> Session:
-    tenant, role = PEOPLE[name]
-    return Session(
-        user_id=f"u-{name}",
-        tenant=tenant,
-        email=f"{name}@{tenant}.example",
-        role=role,
-        name=name.capitalize(),
-        language="en",
-        csrf_token=f"csrf-of-{name}-0123456789abcdef",
-        expires_at=utc_now() + timedelta(hours=1),
-    )
+@dataclass(frozen=True)
+class Signed:
+    """A person's session: the cookie's token and the token of their forms."""
+
+    token: str
+    csrf: str
 
 
-@dataclass
-class StandInSessions:
-    """Sessions by token, as the real store resolves them (an expired one is none)."""
+def sign_everyone_in(context: ApiContext) -> dict[str, Signed]:
+    """An account and an open session for each of ``PEOPLE``."""
+    now = utc_now()
+    signed = {}
+    for name, (tenant, role) in PEOPLE.items():
+        if role in PERSON_ROLES:
+            user = context.users.create(tenant, f"{name}@{tenant}.example", role, PASSWORD)
+            token, session = context.sessions.open(user, now)
+            signed[name] = Signed(token, session.csrf_token)
+        else:
+            # People never get a program's role; such a session is made past the store, to
+            # show that the pages refuse it whatever the store would allow.
+            user = context.users.create(tenant, f"{name}@{tenant}.example", Role.VIEWER, PASSWORD)
+            token, session = context.sessions.open(user, now)
+            run_on(context, "UPDATE console_users SET role = %s WHERE user_id = %s", role, user)
+            run_on(context, "UPDATE console_sessions SET role = %s WHERE user_id = %s", role, user)
+            signed[name] = Signed(token, session.csrf_token)
+    return signed
 
-    by_token: dict[str, Session] = field(
-        default_factory=lambda: {f"token-of-{name}": session_of(name) for name in PEOPLE}
-    )
 
-    def resolve(self, token: str, now: datetime) -> Session | None:
-        found = self.by_token.get(token)
-        return found if found is not None and found.expires_at > now else None
+def run_on(context: ApiContext, statement: str, role: Role, user: User) -> None:
+    url = context.database.url
+    database = parse_database_url(url)
+    if database.is_postgres:
+        schema = database.env.get("POSTGRES_SCHEMA")
+        with psycopg.connect(url.split("?")[0], autocommit=True) as connection:
+            if schema:
+                connection.execute(f"SET search_path TO {schema}")
+            connection.execute(statement, (role.value, user.user_id))
+        return
+    with closing(sqlite3.connect(database.env["SQLITE_DBNAME"])) as connection:
+        connection.execute(statement.replace("%s", "?"), (role.value, user.user_id))
+        connection.commit()
 
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]*)"')
@@ -77,6 +96,7 @@ class SignedInConsole:
 
     client: TestClient
     context: ApiContext
+    signed: dict[str, Signed]
 
     def get(self, path: str, *, who: str | None = "admin", **params: Any) -> httpx.Response:
         response: httpx.Response = self.client.get(
@@ -96,7 +116,7 @@ class SignedInConsole:
         """A form post; ``csrf`` "own" sends the session's token, None none, else that one."""
         fields = dict(data)
         if csrf == "own":
-            fields["csrf"] = session_of(who).csrf_token
+            fields["csrf"] = self.signed[who].csrf
         elif csrf is not None:
             fields["csrf"] = csrf
         response: httpx.Response = self.client.post(
@@ -114,9 +134,8 @@ class SignedInConsole:
             record_batch(self.context.ledger, batch)
         self.context.read_side.catch_up()
 
-    @staticmethod
-    def _cookie(who: str | None) -> dict[str, str]:
-        return {"Cookie": f"{SESSION_COOKIE}=token-of-{who}"} if who else {}
+    def _cookie(self, who: str | None) -> dict[str, str]:
+        return {"Cookie": f"{SESSION_COOKIE}={self.signed[who].token}"} if who else {}
 
 
 @pytest.fixture
@@ -125,10 +144,11 @@ def console(database_url: str) -> Iterator[SignedInConsole]:
     context = open_context(
         parse_database_url(database_url), {}, url_policy=UrlPolicy(allow_http_loopback=True)
     )
-    setattr(context, "sessions", StandInSessions())  # noqa: B010 - until the context has them
+    context.users = UserStore(context.database, hasher=CountingHasher())
     try:
+        signed = sign_everyone_in(context)
         with TestClient(create_app(context, follow=False), raise_server_exceptions=False) as client:
-            yield SignedInConsole(client, context)
+            yield SignedInConsole(client, context, signed)
     finally:
         context.close()
 
