@@ -78,8 +78,9 @@ def open_context(
     delivery_timeout: float = DEFAULT_TIMEOUT,
     policies: PolicyDefaults | None = None,
 ) -> ApiContext:
-    """Open the ledger, the key store, the read side, the signal stores (and the Kafka
-    producer); all or none. ``url_policy`` says where webhook subscriptions may point (by
+    """Open the ledger, the key store, the console's accounts and sessions, the copies of
+    e-mails, the contact links, the read side, the signal stores (and the Kafka producer);
+    all or none. ``url_policy`` says where webhook subscriptions may point (by
     default https to public addresses only).
 
     Raises SettingError for a verification setting that is malformed, before anything is

@@ -20,6 +20,7 @@ from adapters.api.context import open_context
 from adapters.storage.database import parse_database_url
 from tests.unit.api.bodies import MAILGUN_KEY
 from tests.unit.fuzz.budget import fuzzing
+from tests.unit.verification.test_sendgrid import a_private_key, shown_key
 
 TENANT, OTHER_TENANT = "acme", "globex"
 CALLERS = [role.value for role in Role] + ["other_admin", "nobody"]
@@ -29,13 +30,28 @@ CALLERS = [role.value for role in Role] + ["other_admin", "nobody"]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("api")
     database = parse_database_url(f"sqlite:///{folder / 'api.sqlite'}")
-    context = open_context(database, {"MAILLEDGER_MAILGUN_SIGNING_KEY": MAILGUN_KEY})
+    # SES is left unconfigured: its webhooks answer the documented 503 that names the
+    # missing setting, which ``no_server_error`` accepts.
+    verification = {
+        "MAILLEDGER_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
+        "MAILLEDGER_SENDGRID_VERIFICATION_KEY": shown_key(a_private_key()),
+    }
+    context = open_context(database, verification)
     tokens = {role.value: context.keys.create(TENANT, role, f"{role} key").secret for role in Role}
     tokens["other_admin"] = context.keys.create(OTHER_TENANT, Role.ADMIN).secret
     try:
         yield create_app(context, follow=False), tokens
     finally:
         context.close()
+
+
+def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Not a 5xx, but for the 503 of a webhook whose verification this server lacks: the
+    operator's configuration, said on purpose and documented."""
+    if response.status_code == 503 and "cannot be verified" in response.text:
+        return None
+    result: bool | None = not_a_server_error(ctx, response, case)
+    return result
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -54,7 +70,7 @@ def test_every_route_answers_without_a_server_error(
         @given(case=operation.as_strategy())
         def answers(case: Any) -> None:
             case.call_and_validate(
-                headers=headers, checks=[not_a_server_error, response_schema_conformance]
+                headers=headers, checks=[no_server_error, response_schema_conformance]
             )
 
         answers()
