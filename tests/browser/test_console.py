@@ -277,6 +277,7 @@ def test_the_keyboard_reaches_the_content_with_a_visible_focus(
     page: Page, demo_server: str
 ) -> None:
     sign_in(page, demo_server)
+    page.goto(f"{demo_server}/messages")  # a page loaded afresh, focus at its start
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
