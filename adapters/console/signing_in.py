@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
+from urllib.parse import unquote
 
 import structlog
 from starlette.requests import Request
@@ -66,7 +67,7 @@ def viewer_of(context: ApiContext, request: Request, now: datetime | None = None
         name=session.name,
         role=session.role,
         language=language_of(request, session),
-        zone=zone_of(request.cookies.get(ZONE_COOKIE)),
+        zone=zone_of(unquote(request.cookies.get(ZONE_COOKIE, "")).strip('"') or None),
         csrf_token=session.csrf_token,
     )
 

@@ -26,6 +26,8 @@ from tests.e2e.test_cli import MAILLEDGER
 ADMIN_TENANT, ADMIN_EMAIL = DEMO_PEOPLE[0][0], DEMO_PEOPLE[0][1]
 OTHER_TENANT, OTHER_EMAIL = DEMO_PEOPLE[1][0], DEMO_PEOPLE[1][1]
 PAGER, PAGER_EMAIL, PAGER_PASSWORD = "pager-test", "pages@pager-test.example", "page after page"
+FRENCH_EMAIL = "claire@acme-travel.example"
+"""A viewer of the demo's first organisation whose language choices stay hers."""
 INVOICE = "Invoice INV-2026-0981 for your trip to Lisbon"
 BOUNCED = "finance@silva-family.example"
 
@@ -88,6 +90,19 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "viewer",
         "--password-stdin",
         stdin=PAGER_PASSWORD + "\n",
+    )
+    _mailledger(
+        url,
+        "users",
+        "create",
+        "--tenant",
+        ADMIN_TENANT,
+        "--email",
+        FRENCH_EMAIL,
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin=DEMO_PASSWORD + "\n",
     )
     server = ServerProcess(url, folder / "serve.log")
     try:
@@ -201,7 +216,7 @@ def test_a_french_browser_gets_french_and_may_switch(
     page.goto(f"{demo_server}/sign-in")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à mailledger")
     page.get_by_label("Organisation").fill(ADMIN_TENANT)
-    page.get_by_label("Adresse e-mail").fill(ADMIN_EMAIL)
+    page.get_by_label("Adresse e-mail").fill(FRENCH_EMAIL)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("E-mails en échec")
@@ -212,6 +227,10 @@ def test_a_french_browser_gets_french_and_may_switch(
     screenshot(page, "message-fr")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=2).first).to_have_text("The e-mail")
+    expect(page.locator("footer")).to_contain_text("Europe/Paris")  # after the script ran
+    # The choice is the person's from now on; back to French for the tests that follow.
+    page.get_by_role("button", name="Français").click()
+    expect(page.get_by_role("heading", level=2).first).to_have_text("L'e-mail")
 
 
 @pytest.mark.browser_context(
@@ -222,13 +241,15 @@ def test_pages_fit_360_pixels_without_scrolling_sideways(
 ) -> None:
     page.goto(f"{demo_server}/sign-in")
     page.get_by_label("Organisation").fill(ADMIN_TENANT)
-    page.get_by_label("Adresse e-mail").fill(ADMIN_EMAIL)
+    page.get_by_label("Adresse e-mail").fill(FRENCH_EMAIL)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     for path in ("/messages", "/messages?show=all", "/statistics", "/dossiers/BK-2026-0412"):
         page.goto(f"{demo_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     page.goto(f"{demo_server}/messages")
+    expect(page.get_by_role("heading", level=1)).to_have_text("E-mails en échec")
+    expect(page.locator("footer")).to_contain_text("Europe/Paris")
     screenshot(page, "log-fr-narrow")
 
 

@@ -15,8 +15,12 @@
     return c.indexOf("mailledger_zone=") === 0;
   });
   var secure = location.protocol === "https:" ? "; Secure" : "";
-  if (known.length === 0 || decodeURIComponent(known[0].slice(16)) !== zone) {
-    document.cookie = "mailledger_zone=" + encodeURIComponent(zone) +
+  // IANA names hold only letters, digits, "/", "_", "-" and "+": written as they are.
+  if (!/^[A-Za-z0-9\/_+-]{1,64}$/.test(zone)) {
+    return;
+  }
+  if (known.length === 0 || known[0].slice(16).replace(/"/g, "") !== zone) {
+    document.cookie = "mailledger_zone=" + zone +
       "; Path=/; Max-Age=31536000; SameSite=Lax" + secure;
   }
   document.querySelectorAll("input[data-zone]").forEach(function (input) {
