@@ -274,6 +274,7 @@ def test_each_role_has_exactly_its_permissions() -> None:
         "manage_subscriptions",
         "read_content",
         "manage_settings",
+        "manage_users",
     }
     expected = {
         Role.ADMIN: frozenset(Permission),
