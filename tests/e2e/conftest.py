@@ -15,6 +15,17 @@ from tests.e2e.own_broker import OwnBroker
 
 ROOT = Path(__file__).resolve().parents[2]
 
+STOPS_SHARED_SERVICES = frozenset({"restartable_postgres"})
+"""Fixtures whose tests stop a service the whole suite shares."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects: the marker must already be there
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that stops a shared service is ``serial``: scripts/test runs it alone."""
+    for item in items:
+        if STOPS_SHARED_SERVICES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.serial)
+
 
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[OwnBroker]:

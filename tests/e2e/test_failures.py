@@ -100,7 +100,10 @@ def test_ingest_killed_mid_write_records_all_or_nothing_and_a_rerun_completes_it
 
 @pytest.fixture
 def restartable_postgres(fresh_postgres_url: str) -> Iterator[str]:
-    """A fresh database on the suite's PostgreSQL, which this test may stop and start."""
+    """A fresh database on the suite's PostgreSQL, which this test may stop and start.
+
+    Every test using it is marked ``serial`` (tests/e2e/conftest.py), so nothing runs beside it.
+    """
     yield fresh_postgres_url
     services(("start-postgres",), check=False)  # whatever happened, leave it running
 
