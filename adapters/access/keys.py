@@ -12,23 +12,16 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, LiteralString, Protocol
+from datetime import datetime
+from typing import Any
 
-import psycopg
 import structlog
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
-from psycopg.rows import TupleRow
 
 from adapters.access.roles import Role
-from adapters.errors import first_line
-from adapters.storage.database import Database, despite_creation_races
+from adapters.access.tables import Layout, TableStore, moment, open_tables
+from adapters.storage.database import Database
 from domain.errors import InvalidObservationError
 from domain.identity import check_tenant as check_tenant_name
 from domain.values import utc_now
@@ -59,6 +52,12 @@ _CREATE_TABLE = (
     " revoked_at {time})"
 )
 _CREATE_INDEX = "CREATE INDEX IF NOT EXISTS {index} ON {table} (tenant)"
+_LAYOUT = Layout(
+    name="api_keys",
+    tables={"table": TABLE},
+    indexes={"index": _INDEX},
+    create=(_CREATE_TABLE, _CREATE_INDEX),
+)
 # ON CONFLICT makes a retried insert (after a lost connection) harmless; create() then checks
 # that the stored row is its own.
 _INSERT = (
@@ -143,132 +142,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _moment(value: object) -> datetime | None:
-    """A stored time (timestamptz on PostgreSQL, ISO-8601 text on SQLite) as aware UTC."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if not isinstance(moment, datetime):
-        raise TypeError(f"stored time {value!r} is not a time")
-    return moment.astimezone(UTC)
-
-
 def _api_key(row: Sequence[Any]) -> ApiKey:
     key_id, tenant, role, label, created_at, revoked_at = row
-    created = _moment(created_at)
+    created = moment(created_at)
     assert created is not None  # the column is NOT NULL
-    return ApiKey(key_id, tenant, Role(role), label, created, _moment(revoked_at))
+    return ApiKey(key_id, tenant, Role(role), label, created, moment(revoked_at))
 
 
-@dataclass(frozen=True)
-class _Result:
-    rows: builtins.list[tuple[Any, ...]]
-    rowcount: int
-
-
-class _Backend(Protocol):
-    def execute(self, statement: LiteralString, params: Sequence[object] = ()) -> _Result:
-        """Run one statement, committed on its own; ``{table}`` and ``%s`` are filled in."""
-        ...
-
-    def close(self) -> None:
-        """Close the connection."""
-        ...
-
-
-class _SqliteBackend:
-    def __init__(self, path: str) -> None:
-        # isolation_level=None commits each statement on its own, as on PostgreSQL; the
-        # timeout lets a writer in another process finish instead of failing at once.
-        self._connection = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        self.execute(_CREATE_TABLE)
-        self.execute(_CREATE_INDEX)
-
-    def execute(self, statement: LiteralString, params: Sequence[object] = ()) -> _Result:
-        text = statement.format(table=TABLE, index=_INDEX, time="TEXT").replace("%s", "?")
-        values = [
-            p.isoformat(timespec="microseconds") if isinstance(p, datetime) else p for p in params
-        ]
-        cursor = self._connection.execute(text, values)
-        try:
-            return _Result(cursor.fetchall(), cursor.rowcount)
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        self._connection.close()
-
-
-class _PostgresBackend:
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._conninfo = make_conninfo(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "5"),
-        )
-        # Next to the ledger's tables: eventsourcing puts them in "public" unless told.
-        schema = env.get("POSTGRES_SCHEMA", "").strip() or "public"
-        self._names: dict[str, sql.Composable] = {
-            "table": sql.Identifier(schema, TABLE),
-            "index": sql.Identifier(_INDEX),
-            "time": sql.SQL("TIMESTAMPTZ"),
-        }
-        self._connection = self._connect()
-        try:
-            self._create_table()
-        except BaseException:
-            self._connection.close()
-            raise
-
-    def _connect(self) -> psycopg.Connection[TupleRow]:
-        return psycopg.connect(self._conninfo, autocommit=True)
-
-    def _create_table(self) -> None:
-        # The races are psycopg's own errors here: this store talks to psycopg directly.
-        def create() -> None:
-            with self._connection.transaction():
-                self._connection.execute(sql.SQL(_CREATE_TABLE).format(**self._names))
-                self._connection.execute(sql.SQL(_CREATE_INDEX).format(**self._names))
-
-        despite_creation_races(
-            create,
-            (
-                psycopg.errors.UniqueViolation,
-                psycopg.errors.DuplicateTable,
-                psycopg.errors.DuplicateObject,
-                psycopg.InternalError,
-            ),
-        )
-
-    def execute(self, statement: LiteralString, params: Sequence[object] = ()) -> _Result:
-        query = sql.SQL(statement).format(**self._names)
-        try:
-            return self._run(query, params)
-        except psycopg.OperationalError as error:
-            # A restarted or failed-over server drops the connection kept open between
-            # requests; one new connection recovers. Errors on a live connection stand.
-            if not self._connection.closed:
-                raise
-            log.warning("api_keys.reconnecting", error=first_line(error))
-            self._connection = self._connect()
-            return self._run(query, params)
-
-    def _run(self, query: sql.Composed, params: Sequence[object]) -> _Result:
-        with self._connection.cursor() as cursor:
-            cursor.execute(query, params)
-            rows = cursor.fetchall() if cursor.description else []
-            return _Result(rows, cursor.rowcount)
-
-    def close(self) -> None:
-        self._connection.close()
-
-
-class KeyStore:
+class KeyStore(TableStore):
     """The API keys of one database, in a table ``api_keys`` created when missing.
 
     Safe to share between threads: one connection, used by one call at a time. Several
@@ -276,12 +157,7 @@ class KeyStore:
     """
 
     def __init__(self, database: Database) -> None:
-        self._lock = threading.Lock()
-        self._backend: _Backend = (
-            _PostgresBackend(database.env)
-            if database.is_postgres
-            else _SqliteBackend(database.env["SQLITE_DBNAME"])
-        )
+        super().__init__(open_tables(database, _LAYOUT))
 
     def create(self, tenant: str, role: Role, label: str = "") -> IssuedKey:
         """Issue a new key; its token is in the result and nowhere else."""
@@ -294,10 +170,10 @@ class KeyStore:
                 key_id = secrets.token_hex(6)
                 token = f"{TOKEN_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
                 digest = _digest(token)
-                self._backend.execute(
+                self._tables.execute(
                     _INSERT, (key_id, tenant, role.value, label, digest, created_at)
                 )
-                stored = self._backend.execute(
+                stored = self._tables.execute(
                     "SELECT token_sha256 FROM {table} WHERE key_id = %s", (key_id,)
                 ).rows
                 # 48 bits of key id rarely clash, but ON CONFLICT would hide a clash: draw again.
@@ -311,9 +187,9 @@ class KeyStore:
         """The keys of ``tenant`` (of every tenant when None), oldest first, revoked ones too."""
         with self._lock:
             if tenant is None:
-                rows = self._backend.execute(_SELECT + _ORDER).rows
+                rows = self._tables.execute(_SELECT + _ORDER).rows
             else:
-                rows = self._backend.execute(
+                rows = self._tables.execute(
                     _SELECT + " WHERE tenant = %s" + _ORDER, (check_tenant(tenant),)
                 ).rows
         return [_api_key(row) for row in rows]
@@ -324,7 +200,7 @@ class KeyStore:
             return self._get(key_id)
 
     def _get(self, key_id: str) -> ApiKey:
-        rows = self._backend.execute(_SELECT + " WHERE key_id = %s", (key_id,)).rows
+        rows = self._tables.execute(_SELECT + " WHERE key_id = %s", (key_id,)).rows
         if not rows:
             raise KeyNotFoundError(key_id)
         return _api_key(rows[0])
@@ -338,9 +214,9 @@ class KeyStore:
         """
         with self._lock:
             if tenant is None:
-                result = self._backend.execute(_REVOKE, (utc_now(), key_id))
+                result = self._tables.execute(_REVOKE, (utc_now(), key_id))
             else:
-                result = self._backend.execute(
+                result = self._tables.execute(
                     _REVOKE + " AND tenant = %s", (utc_now(), key_id, check_tenant(tenant))
                 )
             if result.rowcount == 0:
@@ -361,7 +237,7 @@ class KeyStore:
             return None
         key_id = match.group(1)
         with self._lock:
-            rows = self._backend.execute(
+            rows = self._tables.execute(
                 f"SELECT {_COLUMNS}, token_sha256 FROM {{table}} WHERE key_id = %s", (key_id,)
             ).rows
         # The key id is public, so how long an unknown id takes to refuse gives nothing away;
@@ -377,16 +253,4 @@ class KeyStore:
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._backend.close()
-
-    def __enter__(self) -> KeyStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.shutdown()

@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Final
 
 import structlog
 
-from adapters.access.console_tables import (
-    CLOSE_SESSIONS_OF_USER,
-    ConsoleTables,
-    moment,
-    open_console_tables,
-    utc,
-)
+from adapters.access.console_tables import CLOSE_SESSIONS_OF_USER, open_console_tables, utc
 from adapters.access.roles import Role
+from adapters.access.tables import TableStore, moment
 from adapters.access.users import User
 from adapters.storage.database import Database
 
@@ -77,16 +70,16 @@ def _expiry(created_at: datetime, last_seen_at: datetime) -> datetime:
     return min(last_seen_at + IDLE_TIMEOUT, created_at + ABSOLUTE_LIFETIME)
 
 
-class SessionStore:
+class SessionStore(TableStore):
     """The console's sessions in one database, in a table ``console_sessions``.
 
     Opens the accounts' table beside it (``console_users``), which every session is checked
-    against. Safe to share between threads.
+    against. Safe to share between threads. ``close`` signs a session out; ``shutdown``
+    closes the store's connection.
     """
 
     def __init__(self, database: Database) -> None:
-        self._lock = threading.Lock()
-        self._tables: ConsoleTables = open_console_tables(database)
+        super().__init__(open_console_tables(database))
 
     def open(self, user: User, now: datetime) -> tuple[str, Session]:
         """A new session for a signed-in user: the token for the cookie, and the session."""
@@ -168,19 +161,3 @@ class SessionStore:
             ended = self._tables.execute(CLOSE_SESSIONS_OF_USER, (tenant, user_id)).rowcount
         log.info("console_session.closed_all", user_id=user_id, tenant=tenant, sessions=ended)
         return ended
-
-    def shutdown(self) -> None:
-        """Close the store's connection (``close`` is signing out)."""
-        with self._lock:
-            self._tables.close()
-
-    def __enter__(self) -> SessionStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.shutdown()

@@ -22,27 +22,20 @@ import builtins
 import hashlib
 import re
 import secrets
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from math import ceil
-from types import TracebackType
 from typing import Any, Final, LiteralString
 
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from adapters.access.console_tables import (
-    CLOSE_SESSIONS_OF_USER,
-    ConsoleTables,
-    moment,
-    open_console_tables,
-    utc,
-)
+from adapters.access.console_tables import CLOSE_SESSIONS_OF_USER, open_console_tables, utc
 from adapters.access.roles import Role
+from adapters.access.tables import TableStore, moment
 from adapters.storage.database import Database
 from domain.errors import InvalidObservationError
 from domain.identity import check_tenant as check_tenant_name
@@ -259,7 +252,7 @@ def _email_digest(tenant: str, email: str) -> str:
     return hashlib.sha256(f"{tenant}\n{email}".encode()).hexdigest()
 
 
-class UserStore:
+class UserStore(TableStore):
     """The console's accounts in one database, in a table ``console_users`` created when missing.
 
     Every method but ``list`` acts within one tenant: another tenant's account is
@@ -268,9 +261,8 @@ class UserStore:
     """
 
     def __init__(self, database: Database, *, hasher: PasswordHasher | None = None) -> None:
-        self._lock = threading.Lock()
+        super().__init__(open_console_tables(database))
         self._hasher = hasher or PasswordHasher()
-        self._tables: ConsoleTables = open_console_tables(database)
         self._dummy_hash: str | None = None
 
     def create(
@@ -494,19 +486,7 @@ class UserStore:
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._tables.close()
-
-    def __enter__(self) -> UserStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.shutdown()
 
 
 def _not_found(tenant: str) -> UserNotFoundError:

@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import click
-import psycopg
 
 from adapters.access.keys import ApiKey, KeyInputError, KeyNotFoundError, KeyStore, check_tenant
 from adapters.access.roles import Role
+from adapters.cli.access_stores import format_table, opened_store, utc_time
 from adapters.cli.presenters import dumps
-from adapters.cli.support import database_of, user_errors
-from adapters.errors import first_line
-from adapters.storage.database import Database
-
-
-@contextmanager
-def _key_errors(database: Database) -> Iterator[None]:
-    try:
-        yield
-    except (KeyInputError, KeyNotFoundError) as error:
-        raise click.ClickException(str(error)) from None
-    except (psycopg.Error, sqlite3.Error) as error:
-        # Beyond an unreachable server (which user_errors words): a schema that does not
-        # exist, a role without rights on it, a file that is not a database.
-        raise click.ClickException(f"cannot use {database.display}: {first_line(error)}") from None
 
 
 @contextmanager
 def _key_store(ctx: click.Context) -> Iterator[KeyStore]:
-    database = database_of(ctx)
-    with user_errors(database), _key_errors(database):
-        store = KeyStore(database)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
-def _time(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "-"
+    with opened_store(ctx, KeyStore, (KeyInputError, KeyNotFoundError)) as store:
+        yield store
 
 
 def key_json(key: ApiKey) -> dict[str, Any]:
@@ -64,17 +38,10 @@ def format_keys(keys: Sequence[ApiKey]) -> str:
         return "No keys."
     header = ("KEY ID", "TENANT", "ROLE", "CREATED", "REVOKED", "LABEL")
     rows = [
-        (k.key_id, k.tenant, k.role.value, _time(k.created_at), _time(k.revoked_at), k.label)
+        (k.key_id, k.tenant, k.role.value, utc_time(k.created_at), utc_time(k.revoked_at), k.label)
         for k in keys
     ]
-    table = [header, *rows]
-    # The label is free text and comes last, unpadded; the other columns fit their longest cell.
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    lines = []
-    for row in table:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines)
+    return format_table(header, rows)
 
 
 @click.group()

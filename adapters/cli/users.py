@@ -7,15 +7,13 @@ a terminal. Neither a password nor its hash is ever printed.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
-import psycopg
 
 from adapters.access.users import (
     PERSON_ROLES,
@@ -27,34 +25,26 @@ from adapters.access.users import (
     check_tenant,
     normalise_email,
 )
+from adapters.cli.access_stores import format_table, opened_store, utc_time
 from adapters.cli.presenters import dumps
-from adapters.cli.support import database_of, user_errors
-from adapters.errors import first_line
-from adapters.storage.database import Database
 from domain.values import utc_now
 
 _ROLE_NAMES = sorted(role.value for role in PERSON_ROLES)
 
 
 @contextmanager
-def _user_errors(database: Database) -> Iterator[None]:
-    try:
-        yield
-    except (UserInputError, UserNotFoundError) as error:
-        raise click.ClickException(str(error)) from None
-    except (psycopg.Error, sqlite3.Error) as error:
-        raise click.ClickException(f"cannot use {database.display}: {first_line(error)}") from None
-
-
-@contextmanager
 def _user_store(ctx: click.Context) -> Iterator[UserStore]:
-    database = database_of(ctx)
-    with user_errors(database), _user_errors(database):
-        store = UserStore(database)
-        try:
-            yield store
-        finally:
-            store.close()
+    with opened_store(ctx, UserStore, (UserInputError, UserNotFoundError)) as store:
+        yield store
+
+
+def _change(
+    ctx: click.Context, tenant: str, email: str, change: Callable[[UserStore, str, str], User]
+) -> User:
+    """One account, found by tenant and e-mail, changed in its store."""
+    tenant, email = _checked(tenant, email)
+    with _user_store(ctx) as store:
+        return change(store, tenant, email)
 
 
 def _checked(tenant: str, email: str) -> tuple[str, str]:
@@ -83,10 +73,6 @@ def _password(from_stdin: bool) -> str:
         return check_password(password)
     except UserInputError as error:
         raise click.ClickException(str(error)) from None
-
-
-def _time(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "-"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -129,20 +115,14 @@ def format_users(users: Sequence[User], now: datetime) -> str:
             u.user_id,
             u.role.value,
             _status(u, now),
-            _time(u.created_at),
-            _time(u.last_sign_in_at),
+            utc_time(u.created_at),
+            utc_time(u.last_sign_in_at),
             u.email,
             u.name or "",
         )
         for u in users
     ]
-    table = [header, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    lines = []
-    for row in table:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines)
+    return format_table(header, rows)
 
 
 tenant_option = click.option("--tenant", required=True, help="The tenant the account belongs to.")
@@ -210,9 +190,7 @@ def list_users(ctx: click.Context, tenant: str, as_json: bool) -> None:
 @click.pass_context
 def disable_user(ctx: click.Context, tenant: str, email: str) -> None:
     """Disable an account: it signs in no more and its sessions end at once."""
-    tenant, email = _checked(tenant, email)
-    with _user_store(ctx) as store:
-        user = store.disable(tenant, email)
+    user = _change(ctx, tenant, email, UserStore.disable)
     click.echo(f"disabled user {user.user_id}")
 
 
@@ -222,9 +200,7 @@ def disable_user(ctx: click.Context, tenant: str, email: str) -> None:
 @click.pass_context
 def enable_user(ctx: click.Context, tenant: str, email: str) -> None:
     """Enable a disabled account again (and lift a lock-out)."""
-    tenant, email = _checked(tenant, email)
-    with _user_store(ctx) as store:
-        user = store.enable(tenant, email)
+    user = _change(ctx, tenant, email, UserStore.enable)
     click.echo(f"enabled user {user.user_id}")
 
 
@@ -235,9 +211,7 @@ def enable_user(ctx: click.Context, tenant: str, email: str) -> None:
 @click.pass_context
 def grant_role(ctx: click.Context, tenant: str, email: str, role: str) -> None:
     """Give an account another role; its open sessions end, so it applies at once."""
-    tenant, email = _checked(tenant, email)
-    with _user_store(ctx) as store:
-        user = store.grant(tenant, email, role)
+    user = _change(ctx, tenant, email, lambda store, t, e: store.grant(t, e, role))
     click.echo(f"user {user.user_id} now has role {user.role.value}")
 
 
@@ -248,8 +222,7 @@ def grant_role(ctx: click.Context, tenant: str, email: str, role: str) -> None:
 @click.pass_context
 def set_password(ctx: click.Context, tenant: str, email: str, password_stdin: bool) -> None:
     """Replace an account's password; its sessions end and any lock-out is lifted."""
-    tenant, email = _checked(tenant, email)
+    _checked(tenant, email)  # a typo is told before the password is asked
     password = _password(password_stdin)
-    with _user_store(ctx) as store:
-        user = store.set_password(tenant, email, password)
+    user = _change(ctx, tenant, email, lambda store, t, e: store.set_password(t, e, password))
     click.echo(f"set the password of user {user.user_id}")

@@ -51,7 +51,13 @@ def language_of(request: Request, session: Session | None = None) -> str:
 
 
 def viewer_of(context: ApiContext, request: Request, now: datetime | None = None) -> Viewer:
-    """The signed-in person; NotSignedIn (back to this page after) when there is none."""
+    """The signed-in person; NotSignedIn (back to this page after) when there is none.
+
+    Resolved once per request: an error page drawn for the same request finds it again.
+    """
+    known = getattr(request.state, "viewer", None)
+    if isinstance(known, Viewer):
+        return known
     token = request.cookies.get(SESSION_COOKIE)
     session = context.sessions.resolve(token, now or utc_now()) if token else None
     if session is None:
@@ -60,7 +66,7 @@ def viewer_of(context: ApiContext, request: Request, now: datetime | None = None
     # As for API keys: the access log line names the tenant, and so does every other line.
     request.state.tenant = session.tenant
     structlog.contextvars.bind_contextvars(tenant=session.tenant, user_id=session.user_id)
-    return Viewer(
+    viewer = Viewer(
         tenant=session.tenant,
         user_id=session.user_id,
         email=session.email,
@@ -70,6 +76,8 @@ def viewer_of(context: ApiContext, request: Request, now: datetime | None = None
         zone=zone_of(unquote(request.cookies.get(ZONE_COOKIE, "")).strip('"') or None),
         csrf_token=session.csrf_token,
     )
+    request.state.viewer = viewer
+    return viewer
 
 
 def set_cookie(

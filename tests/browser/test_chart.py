@@ -7,18 +7,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page
 
-from adapters.console.chart import FONT_SIZE, WIDTH, ChartLabels, DayCounts, daily_chart
+from adapters.console.chart import FONT_SIZE, WIDTH, DayCounts, daily_chart
 from tests.browser.conftest import Screenshot
-
-LABELS = ChartLabels(
-    title="Recipients per day",
-    sent="Sent",
-    delivered="Delivered",
-    failed="Failed",
-    pending="Pending",
-    opened="Opened",
-    no_data="No messages in this period",
-)
+from tests.unit.console.test_chart import LABELS
 
 
 def some_days(count: int) -> list[DayCounts]:
