@@ -110,11 +110,36 @@ _UNLOCKED: LiteralString = "failed_sign_ins = 0, last_failed_at = NULL, locked_u
 
 
 class UserInputError(ValueError):
-    """A tenant, e-mail, role, name, password or language that an account cannot have."""
+    """A tenant, e-mail, role, name, password or language that an account cannot have.
+
+    ``reason`` names the rule broken (one of ``REASONS``) and ``limit`` the length it allows,
+    so that a page can say it in the reader's language; the message is for logs and the CLI.
+    """
+
+    def __init__(self, message: str, *, reason: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.limit = limit
 
 
 class UserExistsError(UserInputError):
     """The tenant has an account with that e-mail already."""
+
+
+REASONS = frozenset(
+    {
+        "tenant",
+        "email",
+        "role",
+        "password_short",
+        "password_long",
+        "name_long",
+        "name_characters",
+        "language",
+        "exists",
+    }
+)
+"""Every ``UserInputError.reason``."""
 
 
 class UserNotFoundError(LookupError):
@@ -178,7 +203,7 @@ def check_tenant(tenant: str) -> str:
     try:
         return check_tenant_name(tenant)
     except InvalidObservationError as error:
-        raise UserInputError(f"tenant {error.problem}") from None
+        raise UserInputError(f"tenant {error.problem}", reason="tenant") from None
 
 
 def normalise_email(email: str) -> str:
@@ -186,7 +211,9 @@ def normalise_email(email: str) -> str:
     normal = email.strip().lower()
     if len(normal) > MAX_EMAIL or not _EMAIL.fullmatch(normal) or not normal.isprintable():
         raise UserInputError(
-            f"{email[:40]!r} is not an e-mail address (name@domain, at most {MAX_EMAIL} characters)"
+            f"{email[:40]!r} is not an e-mail address (name@domain, at most {MAX_EMAIL} characters)",
+            reason="email",
+            limit=MAX_EMAIL,
         )
     return normal
 
@@ -197,18 +224,28 @@ def check_person_role(role: Role | str) -> Role:
     try:
         checked = Role(role)
     except ValueError:
-        raise UserInputError(f"role {role!r} is not one of {names}") from None
+        raise UserInputError(f"role {role!r} is not one of {names}", reason="role") from None
     if checked not in PERSON_ROLES:
-        raise UserInputError(f"role {checked.value!r} is for API keys; a person is one of {names}")
+        raise UserInputError(
+            f"role {checked.value!r} is for API keys; a person is one of {names}", reason="role"
+        )
     return checked
 
 
 def check_password(password: str) -> str:
     """The password when its length is allowed; UserInputError, never echoing it, otherwise."""
     if len(password) < MIN_PASSWORD:
-        raise UserInputError(f"the password is too short: at least {MIN_PASSWORD} characters")
+        raise UserInputError(
+            f"the password is too short: at least {MIN_PASSWORD} characters",
+            reason="password_short",
+            limit=MIN_PASSWORD,
+        )
     if len(password) > MAX_PASSWORD:
-        raise UserInputError(f"the password is too long: at most {MAX_PASSWORD} characters")
+        raise UserInputError(
+            f"the password is too long: at most {MAX_PASSWORD} characters",
+            reason="password_long",
+            limit=MAX_PASSWORD,
+        )
     return password
 
 
@@ -216,16 +253,25 @@ def _check_name(name: str | None) -> str | None:
     if name is None or not name.strip():
         return None
     if len(name) > MAX_NAME:
-        raise UserInputError(f"the name is {len(name)} characters long; the most is {MAX_NAME}")
+        raise UserInputError(
+            f"the name is {len(name)} characters long; the most is {MAX_NAME}",
+            reason="name_long",
+            limit=MAX_NAME,
+        )
     if not name.isprintable():
-        raise UserInputError("the name has a line break or control character")
+        raise UserInputError(
+            "the name has a line break or control character", reason="name_characters"
+        )
     return name.strip()
 
 
 def check_language(language: str | None) -> str | None:
     """None or one of LANGUAGES; UserInputError otherwise."""
     if language is not None and language not in LANGUAGES:
-        raise UserInputError(f"language {language!r} is not one of {', '.join(sorted(LANGUAGES))}")
+        raise UserInputError(
+            f"language {language!r} is not one of {', '.join(sorted(LANGUAGES))}",
+            reason="language",
+        )
     return language
 
 
@@ -284,7 +330,9 @@ class UserStore(TableStore):
                 if inserted.rowcount == 1:
                     break
                 if self._find(tenant, email) is not None:
-                    raise UserExistsError(f"tenant {tenant!r} has an account with that e-mail")
+                    raise UserExistsError(
+                        f"tenant {tenant!r} has an account with that e-mail", reason="exists"
+                    )
                 # Otherwise 64 bits of id clashed: draw again.
         log.info("console_user.created", user_id=user_id, tenant=tenant, role=role.value)
         return User(user_id, tenant, email, role, name, created_at, None, 0, None, None, None)

@@ -28,6 +28,22 @@ DONE = {
 }
 """What the page says after each change (msgids, by the ``done`` query value)."""
 
+PASSWORDS_DIFFER = "passwords_differ"
+
+PROBLEMS = {
+    "tenant": N_("Your organisation's name cannot have accounts; ask your operator."),
+    "email": N_("This is not an e-mail address (name@domain, at most {limit} characters)."),
+    "role": N_("Choose one of the roles offered."),
+    "password_short": N_("The password is too short: at least {limit} characters."),
+    "password_long": N_("The password is too long: at most {limit} characters."),
+    "name_long": N_("The name is too long: at most {limit} characters."),
+    "name_characters": N_("The name cannot have a line break or a control character."),
+    "language": N_("Choose one of the languages offered."),
+    "exists": N_("Your organisation has an account with this e-mail address already."),
+    PASSWORDS_DIFFER: N_("The two passwords differ: type the same one twice."),
+}
+"""What the page says of each reason a store refuses an account's input (msgids)."""
+
 
 def _show(console: Console, *, problem: str | None = None, form: Form | None = None) -> Response:
     console.require(Permission.MANAGE_USERS)
@@ -65,7 +81,9 @@ async def _change(console: Console, act: Callable[[Form], object], done: str) ->
     except UserNotFoundError:
         raise PageError(404, N_("There is no such person in your organisation.")) from None
     except UserInputError as error:
-        problem = str(error)
+        _ = console.pages.gettext(console.viewer.language)
+        said = PROBLEMS.get(error.reason)
+        problem = _(said).format(limit=error.limit) if said else str(error)
         return await run_in_threadpool(lambda: _show(console, problem=problem, form=form))
     return RedirectResponse(url("/users", done=done), status_code=303)
 
@@ -87,7 +105,7 @@ async def create_person(console: SignedIn) -> Response:
 
     def create(form: Form) -> None:
         if form.get("password", "") != form.get("password_again", ""):
-            raise UserInputError("the two passwords differ")
+            raise UserInputError("the two passwords differ", reason=PASSWORDS_DIFFER)
         users.create(
             console.viewer.tenant,
             form.get("email", ""),
@@ -132,7 +150,7 @@ async def grant_role(console: SignedIn) -> Response:
 async def set_password(console: SignedIn) -> Response:
     def change(form: Form) -> None:
         if form.get("password", "") != form.get("password_again", ""):
-            raise UserInputError("the two passwords differ")
+            raise UserInputError("the two passwords differ", reason=PASSWORDS_DIFFER)
         user = console.context.users.set_password(
             console.viewer.tenant, form.get("email", ""), form.get("password", "")
         )
