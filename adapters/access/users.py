@@ -211,7 +211,8 @@ def normalise_email(email: str) -> str:
     normal = email.strip().lower()
     if len(normal) > MAX_EMAIL or not _EMAIL.fullmatch(normal) or not normal.isprintable():
         raise UserInputError(
-            f"{email[:40]!r} is not an e-mail address (name@domain, at most {MAX_EMAIL} characters)",
+            f"{email[:40]!r} is not an e-mail address"
+            f" (name@domain, at most {MAX_EMAIL} characters)",
             reason="email",
             limit=MAX_EMAIL,
         )

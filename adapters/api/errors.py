@@ -128,7 +128,8 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_exception(request: Request, error: Exception) -> JSONResponse:
+async def http_error_answer(request: Request, error: Exception) -> JSONResponse:
+    """An HTTP error of the framework (no route, wrong method) in the API's error shape."""
     assert isinstance(error, StarletteHTTPException)
     message = str(error.detail) if error.detail else HTTPStatus(error.status_code).phrase
     if error.status_code == 404 and message == "Not Found":
@@ -164,7 +165,7 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Every expected failure answered in the error shape; the rest is the middleware's 500."""
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(StarletteHTTPException, http_error_answer)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, _database_error)

@@ -6,10 +6,13 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from adapters.api.context import ApiContext
+from adapters.api.errors import http_error_answer
 from adapters.console.errors import NotSignedIn, PageError
+from adapters.console.i18n import N_
 from adapters.console.pages import (
     addresses,
     dossier,
@@ -23,6 +26,19 @@ from adapters.console.pages import (
 )
 from adapters.console.rendering import Pages
 from adapters.console.signing_in import language_of, viewer_of
+
+PROGRAMS_PATHS = ("/v1/", "/docs", "/redoc", "/openapi.json", "/static/")
+"""Where an unknown address is a program's mistake, answered in the API's error shape."""
+
+
+def _is_a_missing_page(request: Request, error: HTTPException) -> bool:
+    """A browser asked for a console address that does not exist (no route at all)."""
+    return (
+        error.status_code == 404
+        and error.detail == "Not Found"
+        and not request.url.path.startswith(PROGRAMS_PATHS)
+        and "text/html" in request.headers.get("accept", "")
+    )
 
 
 def install_console(app: FastAPI, context: ApiContext) -> None:
@@ -50,6 +66,13 @@ def install_console(app: FastAPI, context: ApiContext) -> None:
     @app.exception_handler(NotSignedIn)
     async def to_sign_in(request: Request, error: NotSignedIn) -> Response:
         return RedirectResponse(f"/sign-in?next={quote(error.next_path, safe='')}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def missing_page(request: Request, error: HTTPException) -> Response:
+        # A mistyped or outdated link in a browser gets a page, not the API's JSON.
+        if _is_a_missing_page(request, error):
+            return await error_page(request, PageError(404, N_("There is no such page.")))
+        return await http_error_answer(request, error)
 
     @app.exception_handler(PageError)
     async def error_page(request: Request, error: PageError) -> Response:
