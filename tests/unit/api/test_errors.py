@@ -67,7 +67,7 @@ def test_a_wrong_method_is_405_in_the_error_shape(api: Api) -> None:
         ("/v1/messages?sent_from=2026-11-23T09:00:00", "query.sent_from"),
         ("/v1/messages?sent_until=yesterday", "query.sent_until"),
         ("/v1/stats/daily?since=2026-13-01", "query.since"),
-        (f"/v1/messages/{uuid.uuid4()}/history?version=0", "query.version"),
+        (f"/v1/messages/{uuid.UUID(int=1)}/history?version=0", "query.version"),
         ("/v1/dossiers/D-1/history?limit=-1", "query.limit"),
     ],
 )
