@@ -60,6 +60,10 @@ def _moment(text: str, console: Console) -> datetime:
     return moment
 
 
+def _contact_template(console: Console) -> str | None:
+    return console.context.contact_links.template_of(console.viewer.tenant)
+
+
 @router.get("/messages/{ref}")
 def message_page(ref: str, console: SignedIn) -> Response:
     viewer = console.viewer
@@ -68,18 +72,20 @@ def message_page(ref: str, console: SignedIn) -> Response:
     message_id, shown = known_message(console, ref)
     at_text = console.request.query_params.get("at", "")
     as_of: datetime | None = None
+    ledger = console.context.ledger
     if at_text:
         console.require(Permission.READ_HISTORY)
         as_of = _moment(at_text, console)
         try:
             shown = message_json(
-                console.context.ledger.get_message_at(message_id, at=as_of, reference=ref)
+                ledger.get_message_at(message_id, at=as_of, reference=ref),
+                _contact_template(console),
             )
         except UnknownMessageError:
             shown = {**shown, "recipients": [], "nothing_yet": True}
     elif not viewer.may(Permission.READ_MESSAGES):
         # An auditor reads what was stored: the replay of the whole log, not the views.
-        shown = message_json(console.context.ledger.get_message(message_id))
+        shown = message_json(ledger.get_message(message_id), _contact_template(console))
     _ = console.pages.gettext(viewer.language)
     timelines = [
         {

@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.access.roles import Role
 from adapters.api.context import open_context
+from domain.values import Recipient
 from tests.integration.console.console_support import Console, planned, record
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+LOST = "lost@silva.example"
 A, B = "acme-travel", "northwind-legal"
 
 
@@ -205,6 +208,30 @@ def test_the_replay_as_of_a_moment_is_for_those_who_audit(console: Console) -> N
     assert 'id="as-of"' in replayed.text
     assert "Stored history" in now.text
     assert log.status_code == 403
+
+
+def test_a_failed_recipients_contact_link_is_on_every_view_of_the_message(
+    console: Console,
+) -> None:
+    sent = planned(A, "inv-9", "Invoice INV-9", NOW - timedelta(hours=3), {LOST: "hard_bounce"})
+    send = replace(sent.send, recipients=(Recipient(LOST, contact_ref="C-42"),))
+    record(console.context, [replace(sent, send=send)], NOW)
+    console.context.contact_links.set(A, "https://crm.example/contacts/{contact_ref}", by="test")
+    mine = message_id(console, A, "Invoice INV-9")
+    # "As of" is by the time the ledger recorded the events: now, after they were recorded.
+    at = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    link = 'href="https://crm.example/contacts/C-42"'
+
+    with console.person(A, Role.VIEWER) as viewer:
+        from_the_views = viewer.get(f"/messages/{mine}")
+    with console.person(A, Role.AUDITOR) as auditor:
+        from_the_log = auditor.get(f"/messages/{mine}")
+        replayed = auditor.get(f"/messages/{mine}", params={"at": at})
+
+    for name, page in (("views", from_the_views), ("log", from_the_log), ("as of", replayed)):
+        assert page.status_code == 200
+        assert link in page.text, name
+    assert 'id="as-of"' in replayed.text
 
 
 def test_the_dossier_page_lists_the_dossiers_e_mails_and_every_step(console: Console) -> None:
